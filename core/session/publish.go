@@ -1,0 +1,39 @@
+package session
+
+import "time"
+
+// publish stores a fresh snapshot; called each tick and on transitions.
+func (r *run) publish() {
+	t := r.t
+	snap := t.baseSnapshot()
+	snap.State = r.state
+	if r.completedAt.IsZero() {
+		snap.CompletedAt = time.Time{}
+	} else {
+		snap.CompletedAt = r.completedAt
+	}
+	if r.state == StateChecking {
+		if n := r.info.NumPieces(); n > 0 {
+			snap.Checked = float64(r.checked.Load()) / float64(n)
+		}
+	}
+	snap.Done = r.info.TotalLength - r.left.Load()
+	snap.DownRate = r.downMeter.Rate()
+	for _, pc := range r.peers {
+		snap.UpRate += pc.c.Uploaded().Rate()
+		snap.Peers++
+		if pc.has.Full() {
+			snap.Seeds++
+		}
+	}
+	t.mu.Lock()
+	snap.Downloaded = t.downloaded + r.downloaded.Load()
+	snap.Uploaded = t.uploaded + r.uploadedTotal()
+	t.mu.Unlock()
+	if left := r.left.Load(); left == 0 {
+		snap.ETA = 0
+	} else if snap.DownRate > 0 {
+		snap.ETA = time.Duration(float64(left) / snap.DownRate * float64(time.Second))
+	}
+	t.snap.Store(&snap)
+}

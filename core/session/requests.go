@@ -1,0 +1,176 @@
+package session
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/shoal-bt/shoal/core/piece"
+	"github.com/shoal-bt/shoal/core/wire"
+)
+
+// fill tops up pc's request pipeline to its adaptive depth.
+func (r *run) fill(pc *peerConn) {
+	if r.completed || pc.peerChoking || !pc.amInterested {
+		return
+	}
+	if r.backlog >= maxDiskBacklog {
+		r.starved = true
+		return
+	}
+	out := r.picker.Outstanding(pc.key)
+	want := pc.maxPending - out
+	if pc.snubbed {
+		want = 1 - out
+	}
+	if want <= 0 {
+		return
+	}
+	if out == 0 {
+		pc.lastBlock = time.Now() // the snub clock starts now
+	}
+	r.blockBuf = r.picker.Pick(pc.key, want, r.blockBuf[:0])
+	if len(r.blockBuf) == 0 {
+		return
+	}
+	msg := make([]byte, 0, len(r.blockBuf)*17)
+	for _, b := range r.blockBuf {
+		msg = wire.AppendRequest(msg, uint32(b.Piece), b.Begin, b.Length)
+	}
+	pc.c.Send(msg)
+}
+
+func (r *run) fillAll() {
+	if r.picker == nil {
+		return
+	}
+	for _, pc := range r.peers {
+		r.fill(pc)
+	}
+}
+
+// writeBlock hands a received block to the disk pool.
+func (r *run) writeBlock(b piece.Block, data []byte, complete bool) {
+	pw := r.pending[b.Piece]
+	if pw == nil {
+		pw = &pieceWrite{}
+		r.pending[b.Piece] = pw
+	}
+	pw.writes++
+	pw.complete = pw.complete || complete
+	r.backlog += int64(len(data))
+	off := r.info.PieceOffset(b.Piece) + int64(b.Begin)
+	r.diskWG.Add(1)
+	r.s.disk.submit(func() {
+		defer r.diskWG.Done()
+		err := r.store.WriteAt(data, off)
+		n := len(data)
+		r.s.blocks.put(data)
+		r.sendDisk(diskResult{piece: b.Piece, n: n, err: err})
+	})
+}
+
+func (r *run) sendDisk(res diskResult) {
+	select {
+	case r.diskDone <- res:
+	case <-r.ctx.Done():
+	}
+}
+
+func (r *run) hashPiece(idx int) {
+	r.diskWG.Add(1)
+	r.s.disk.submit(func() {
+		defer r.diskWG.Done()
+		ok, err := r.store.HashPiece(idx, nil)
+		r.sendDisk(diskResult{piece: idx, hashed: true, matched: ok, err: err})
+	})
+}
+
+func (r *run) onDisk(res diskResult) {
+	if res.hashed {
+		switch {
+		case res.err != nil:
+			r.fail(fmt.Errorf("read piece %d: %w", res.piece, res.err))
+		case res.matched:
+			r.pieceVerified(res.piece)
+		default:
+			r.pieceFailed(res.piece)
+		}
+		return
+	}
+	r.backlog -= int64(res.n)
+	pw := r.pending[res.piece]
+	if res.err != nil {
+		r.fail(fmt.Errorf("write piece %d: %w", res.piece, res.err))
+		return
+	}
+	if pw != nil {
+		pw.writes--
+		if pw.writes == 0 && pw.complete {
+			delete(r.pending, res.piece)
+			r.hashPiece(res.piece)
+		}
+	}
+	if r.starved && r.backlog < maxDiskBacklog/2 {
+		r.starved = false
+		r.fillAll()
+	}
+}
+
+func (r *run) pieceVerified(idx int) {
+	r.picker.PieceVerified(idx)
+	r.left.Store(r.picker.Left())
+	have := wire.AppendHave(nil, uint32(idx))
+	for _, pc := range r.peers {
+		if !pc.has.Has(idx) {
+			pc.c.Send(have)
+		}
+		if pc.amInterested && !r.picker.Interesting(pc.key) {
+			r.updateInterest(pc)
+		}
+	}
+	if r.picker.Complete() {
+		r.onComplete()
+	}
+}
+
+func (r *run) pieceFailed(idx int) {
+	peers := r.picker.PieceFailed(idx)
+	r.log.Warn("piece failed its hash check", "piece", idx, "peers", len(peers))
+	for _, k := range peers {
+		pc := r.byKey[k]
+		if pc == nil {
+			continue
+		}
+		if len(peers) == 1 {
+			pc.trust -= 2 // it alone sent the bad data
+		} else {
+			pc.trust--
+		}
+		if pc.trust <= banTrust {
+			r.banned[pc.addr.Addr()] = true
+			r.dropPeer(pc, fmt.Errorf("banned after bad data (piece %d)", idx))
+		}
+	}
+	r.fillAll()
+}
+
+func (r *run) onComplete() {
+	r.completed = true
+	r.completedAt = time.Now()
+	r.t.mu.Lock()
+	r.t.completedAt = r.completedAt
+	r.t.mu.Unlock()
+	r.state = StateSeeding
+	for _, a := range r.announcers {
+		a.Completed()
+	}
+	for _, pc := range r.peers {
+		r.updateInterest(pc)
+		if pc.has.Full() {
+			r.dropPeer(pc, errSeedToSeed)
+		}
+	}
+	r.publish()
+	r.log.Info("download complete")
+	r.s.emit(Event{Kind: EventCompleted, Torrent: r.t.snapshot()})
+}

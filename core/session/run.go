@@ -1,0 +1,343 @@
+package session
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/netip"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-bt/shoal/core/bandwidth"
+	"github.com/shoal-bt/shoal/core/bitfield"
+	"github.com/shoal-bt/shoal/core/choke"
+	"github.com/shoal-bt/shoal/core/metainfo"
+	"github.com/shoal-bt/shoal/core/peer"
+	"github.com/shoal-bt/shoal/core/piece"
+	"github.com/shoal-bt/shoal/core/storage"
+	"github.com/shoal-bt/shoal/core/tracker"
+	"github.com/shoal-bt/shoal/core/wire"
+)
+
+// Timings of the actor.
+const (
+	tickInterval     = time.Second
+	rechokeEvery     = 10 // ticks
+	dialTimeout      = 10 * time.Second
+	maxHalfOpen      = 8
+	maxDiskBacklog   = 64 << 20 // bytes received but not yet on disk
+	peerEventsBuffer = 512
+)
+
+type connected struct {
+	conn   net.Conn
+	remote wire.Handshake
+	addr   netip.AddrPort // dialed address (outgoing only)
+	err    error
+}
+
+type diskResult struct {
+	piece   int
+	n       int  // bytes written (write jobs)
+	hashed  bool // a hash job
+	matched bool
+	err     error
+}
+
+type verifyResult struct {
+	have *bitfield.Bitfield
+	err  error
+}
+
+// run is one lifetime of a torrent's actor. Everything below the line is
+// owned by the actor goroutine alone.
+type run struct {
+	t    *torrent
+	s    *Session
+	info *metainfo.Info
+	log  *slog.Logger
+
+	ctx       context.Context
+	cancel    context.CancelFunc
+	done      chan struct{}
+	stopState State // set before cancel by stopWith
+
+	wg     sync.WaitGroup // dialers, announcers, verifier
+	diskWG sync.WaitGroup // this run's disk jobs
+
+	incoming chan connected
+	dialed   chan connected
+	events   chan peer.Event
+	diskDone chan diskResult
+	verified chan verifyResult
+	peersIn  chan []netip.AddrPort
+
+	ready      atomic.Bool // verified and accepting peers
+	checked    atomic.Int64
+	downloaded atomic.Int64 // payload received this run
+	left       atomic.Int64
+	upClosed   atomic.Int64 // uploaded by peers already closed
+	upLive     atomic.Int64 // uploaded by open peers, refreshed each tick
+
+	// Owned by the actor.
+	initialHave *bitfield.Bitfield
+	store       *storage.Storage
+	picker      *piece.Picker
+	choker      *choke.Choker
+	rnd         *rand.Rand
+	peers       map[*peer.Conn]*peerConn
+	byKey       map[piece.PeerKey]*peerConn
+	nextKey     piece.PeerKey
+	addrs       map[netip.AddrPort]*addrInfo
+	banned      map[netip.Addr]bool
+	candidates  []netip.AddrPort
+	dialing     int
+	announcers  []*tracker.Announcer
+	downMeter   *bandwidth.Meter
+	state       State
+	failErr     error
+	ticks       int
+	completed   bool
+	completedAt time.Time
+	finalHave   *bitfield.Bitfield
+	pending     map[int]*pieceWrite // pieces with writes in flight
+	backlog     int64
+	starved     bool
+	blockBuf    []piece.Block
+	msgBuf      []byte
+}
+
+type pieceWrite struct {
+	writes   int
+	complete bool
+}
+
+type addrInfo struct {
+	connected bool
+	failures  int
+	nextTry   time.Time
+}
+
+func newRun(t *torrent, have *bitfield.Bitfield) *run {
+	ctx, cancel := context.WithCancel(t.s.ctx)
+	r := &run{
+		t:           t,
+		s:           t.s,
+		info:        &t.mi.Info,
+		log:         t.s.log.With("torrent", t.mi.Info.Name),
+		ctx:         ctx,
+		cancel:      cancel,
+		done:        make(chan struct{}),
+		stopState:   StatePaused,
+		incoming:    make(chan connected),
+		dialed:      make(chan connected),
+		events:      make(chan peer.Event, peerEventsBuffer),
+		diskDone:    make(chan diskResult, 256),
+		verified:    make(chan verifyResult, 1),
+		peersIn:     make(chan []netip.AddrPort),
+		initialHave: have,
+		rnd:         rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64())),
+		peers:       map[*peer.Conn]*peerConn{},
+		byKey:       map[piece.PeerKey]*peerConn{},
+		addrs:       map[netip.AddrPort]*addrInfo{},
+		banned:      map[netip.Addr]bool{},
+		downMeter:   bandwidth.NewMeter(nil),
+		pending:     map[int]*pieceWrite{},
+		state:       StateChecking,
+	}
+	r.left.Store(t.mi.Info.TotalLength)
+	return r
+}
+
+// stopWith asks the actor to end, leaving the torrent in state.
+func (r *run) stopWith(state State) {
+	select {
+	case <-r.ctx.Done():
+	default:
+		r.stopState = state
+		r.cancel()
+	}
+}
+
+func (r *run) loop() {
+	endState, endErr := StatePaused, error(nil)
+	defer func() {
+		r.shutdown()
+		r.t.runEnded(r, endState, endErr)
+		close(r.done)
+		if endState == StateError {
+			r.s.emit(Event{Kind: EventError, Torrent: r.t.snapshot(), Err: endErr})
+		}
+	}()
+	if err := r.open(); err != nil {
+		endState, endErr = StateError, err
+		return
+	}
+	ticker := time.NewTicker(tickInterval)
+	defer ticker.Stop()
+	for r.failErr == nil {
+		select {
+		case <-r.ctx.Done():
+			endState = r.stopState
+			return
+		case ev := <-r.events:
+			r.onPeerEvent(ev)
+		case c := <-r.incoming:
+			r.attach(c.conn, c.remote, netip.AddrPort{})
+		case c := <-r.dialed:
+			r.onDialed(c)
+		case res := <-r.diskDone:
+			r.onDisk(res)
+		case v := <-r.verified:
+			r.onVerified(v)
+		case addrs := <-r.peersIn:
+			r.addCandidates(addrs)
+		case now := <-ticker.C:
+			r.onTick(now)
+		}
+	}
+	endState, endErr = StateError, r.failErr
+}
+
+// fail puts the torrent into the error state; the loop ends after the
+// current event.
+func (r *run) fail(err error) {
+	if r.failErr == nil {
+		r.log.Error("torrent stopped", "err", err)
+		r.failErr = err
+	}
+}
+
+func (r *run) open() error {
+	st, err := storage.Open(r.t.dir, r.info, storage.Options{Logger: r.log})
+	if err != nil {
+		return fmt.Errorf("open storage: %w", err)
+	}
+	r.store = st
+	r.publish()
+	if r.initialHave != nil {
+		r.verified <- verifyResult{have: r.initialHave.Clone()}
+		return nil
+	}
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		have, err := st.Verify(r.ctx, r.s.cfg.VerifyWorkers, func(int, bool) { r.checked.Add(1) })
+		r.verified <- verifyResult{have: have, err: err}
+	}()
+	return nil
+}
+
+func (r *run) onVerified(v verifyResult) {
+	if v.err != nil {
+		if r.ctx.Err() == nil {
+			r.fail(fmt.Errorf("check existing data: %w", v.err))
+		}
+		return
+	}
+	r.picker = piece.NewPicker(r.info, v.have, r.rnd)
+	r.choker = choke.New(r.s.cfg.UnchokeSlots, rand.New(rand.NewPCG(r.rnd.Uint64(), r.rnd.Uint64())))
+	r.left.Store(r.picker.Left())
+	if r.picker.Complete() {
+		r.completed = true
+		r.completedAt = r.t.completedAt
+		r.state = StateSeeding
+	} else {
+		r.state = StateDownloading
+	}
+	r.ready.Store(true)
+	r.startAnnouncers()
+	r.publish()
+	r.s.emit(Event{Kind: EventStateChanged, Torrent: r.t.snapshot()})
+}
+
+func (r *run) startAnnouncers() {
+	stats := func() tracker.Stats {
+		return tracker.Stats{Uploaded: r.uploadedTotal(), Downloaded: r.downloaded.Load(), Left: r.left.Load()}
+	}
+	key := r.rnd.Uint32()
+	for _, urls := range r.t.mi.Trackers() {
+		a := tracker.NewAnnouncer(tracker.AnnouncerConfig{
+			Client:   r.s.tracker,
+			Tier:     tracker.NewTier(urls, rand.New(rand.NewPCG(r.rnd.Uint64(), r.rnd.Uint64()))),
+			InfoHash: r.t.mi.InfoHash,
+			PeerID:   r.s.peerID,
+			Port:     r.s.listen.Port(),
+			IP:       announceIP(r.s.listen),
+			Key:      key,
+			Stats:    stats,
+			OnPeers:  r.offerPeers,
+			OnError: func(url string, err error) {
+				r.log.Info("tracker", "url", url, "err", err)
+			},
+			Logger: r.log,
+		})
+		r.announcers = append(r.announcers, a)
+		r.wg.Add(1)
+		go func() {
+			defer r.wg.Done()
+			a.Run(r.ctx)
+		}()
+	}
+}
+
+// offerPeers is called from announcer goroutines.
+func (r *run) offerPeers(addrs []netip.AddrPort) {
+	select {
+	case r.peersIn <- addrs:
+	case <-r.ctx.Done():
+	}
+}
+
+func (r *run) onTick(now time.Time) {
+	r.ticks++
+	if r.picker != nil {
+		r.checkPeers(now)
+		if r.ticks%rechokeEvery == 0 {
+			r.rechoke(now)
+		}
+		r.dialMore(now)
+	}
+	r.publish()
+}
+
+// shutdown closes peers, waits for helpers and disk jobs, closes files.
+func (r *run) shutdown() {
+	r.cancel()
+	for c, pc := range r.peers {
+		r.upClosed.Add(c.Uploaded().Total())
+		c.Close()
+		delete(r.peers, c)
+		delete(r.byKey, pc.key)
+	}
+	r.wg.Wait()
+	r.diskWG.Wait()
+	// Drain results of disk jobs that finished after the loop stopped.
+	for {
+		select {
+		case res := <-r.diskDone:
+			_ = res
+			continue
+		default:
+		}
+		break
+	}
+	if r.picker != nil {
+		r.finalHave = r.picker.Have().Clone()
+	}
+	if r.store != nil {
+		if err := r.store.Close(); err != nil {
+			r.log.Warn("close files", "err", err)
+		}
+	}
+}
+
+func (r *run) uploadedTotal() int64 {
+	// Called from announcer goroutines too: peers' meters are safe for
+	// concurrent use, the map is not, so only the closed total is read
+	// outside the actor; the actor refreshes upLive on each tick.
+	return r.upClosed.Load() + r.upLive.Load()
+}

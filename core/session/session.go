@@ -1,0 +1,291 @@
+// Package session is the engine's public face: it owns the listener, the
+// disk pool and one actor goroutine per running torrent, and hands out
+// immutable snapshots and transition events to the front ends (CLI, tray).
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/shoal-bt/shoal/core/bandwidth"
+	"github.com/shoal-bt/shoal/core/metainfo"
+	"github.com/shoal-bt/shoal/core/tracker"
+)
+
+// Session runs many torrents over one listening port.
+type Session struct {
+	cfg     Config
+	log     *slog.Logger
+	peerID  [20]byte
+	listen  netip.AddrPort
+	ln      net.Listener
+	disk    *diskPool
+	blocks  *blockPool
+	tracker *tracker.Client
+	down    *bandwidth.Limiter
+	up      *bandwidth.Limiter
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // listener and handshake goroutines
+
+	mu       sync.Mutex
+	nextID   int
+	torrents map[int]*torrent
+	byHash   map[[20]byte]*torrent
+	subs     map[int]chan Event
+	nextSub  int
+	closed   bool
+}
+
+// ErrNotFound is returned for an unknown torrent id.
+var errNotFound = errors.New("no such torrent")
+
+// New starts a session listening on cfg.ListenAddr.
+func New(cfg Config) (*Session, error) {
+	cfg = cfg.withDefaults()
+	ln, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
+	}
+	listen, err := netip.ParseAddrPort(ln.Addr().String())
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("listen address %s: %w", ln.Addr(), err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Session{
+		cfg:    cfg,
+		log:    cfg.Logger,
+		peerID: newPeerID(),
+		listen: netip.AddrPortFrom(listen.Addr().Unmap(), listen.Port()),
+		ln:     ln,
+		disk:   newDiskPool(cfg.DiskWorkers),
+		blocks: newBlockPool(8192),
+		tracker: tracker.NewClient(tracker.ClientOptions{
+			UserAgent: cfg.UserAgent,
+			Timeout:   cfg.TrackerTimeout,
+			Logger:    cfg.Logger,
+		}),
+		down:     bandwidth.NewLimiter(cfg.DownLimit),
+		up:       bandwidth.NewLimiter(cfg.UpLimit),
+		ctx:      ctx,
+		cancel:   cancel,
+		torrents: map[int]*torrent{},
+		byHash:   map[[20]byte]*torrent{},
+		subs:     map[int]chan Event{},
+	}
+	s.wg.Add(1)
+	go s.acceptLoop()
+	return s, nil
+}
+
+// ListenAddr is the address peers reach us on.
+func (s *Session) ListenAddr() netip.AddrPort { return s.listen }
+
+// AddOptions tune one added torrent.
+type AddOptions struct {
+	// Dir is the download folder; the torrent's files go inside it.
+	Dir string
+	// Paused adds without starting.
+	Paused bool
+}
+
+// Add registers a torrent and starts it (checking existing data first).
+func (s *Session) Add(mi *metainfo.Torrent, opts AddOptions) (int, error) {
+	if opts.Dir == "" {
+		return 0, errors.New("add torrent: no download folder")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return 0, errors.New("add torrent: session closed")
+	}
+	if old, ok := s.byHash[mi.InfoHash]; ok {
+		return old.id, fmt.Errorf("add %s: already added as #%d", mi.Info.Name, old.id)
+	}
+	s.nextID++
+	t := newTorrent(s, s.nextID, mi, opts.Dir)
+	s.torrents[t.id] = t
+	s.byHash[mi.InfoHash] = t
+	if opts.Paused {
+		t.publishIdle(StatePaused, nil)
+	} else {
+		t.start()
+	}
+	return t.id, nil
+}
+
+func (s *Session) get(id int) (*torrent, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.torrents[id]
+	if !ok {
+		return nil, fmt.Errorf("torrent #%d: %w", id, errNotFound)
+	}
+	return t, nil
+}
+
+// Pause stops all traffic of a torrent and releases its files.
+func (s *Session) Pause(id int) error {
+	t, err := s.get(id)
+	if err != nil {
+		return err
+	}
+	t.pause()
+	return nil
+}
+
+// Resume restarts a paused or failed torrent.
+func (s *Session) Resume(id int) error {
+	t, err := s.get(id)
+	if err != nil {
+		return err
+	}
+	t.resume()
+	return nil
+}
+
+// PauseAll pauses every torrent.
+func (s *Session) PauseAll() {
+	for _, t := range s.list() {
+		t.pause()
+	}
+}
+
+// ResumeAll resumes every paused torrent.
+func (s *Session) ResumeAll() {
+	for _, t := range s.list() {
+		t.resume()
+	}
+}
+
+// Remove stops a torrent and forgets it; with deleteData its files go too.
+func (s *Session) Remove(id int, deleteData bool) error {
+	t, err := s.get(id)
+	if err != nil {
+		return err
+	}
+	t.pause()
+	s.mu.Lock()
+	delete(s.torrents, id)
+	delete(s.byHash, t.mi.InfoHash)
+	s.mu.Unlock()
+	if deleteData {
+		return t.deleteData()
+	}
+	return nil
+}
+
+// AddPeer offers a peer address to a torrent (as a tracker would).
+func (s *Session) AddPeer(id int, addr netip.AddrPort) error {
+	t, err := s.get(id)
+	if err != nil {
+		return err
+	}
+	t.addPeers([]netip.AddrPort{addr})
+	return nil
+}
+
+// SetLimits changes the global payload caps (bytes per second, 0 = none).
+func (s *Session) SetLimits(down, up int64) {
+	s.down.SetRate(down)
+	s.up.SetRate(up)
+}
+
+func (s *Session) list() []*torrent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := make([]*torrent, 0, len(s.torrents))
+	for _, t := range s.torrents {
+		ts = append(ts, t)
+	}
+	sort.Slice(ts, func(i, j int) bool { return ts[i].id < ts[j].id })
+	return ts
+}
+
+// Torrents returns a snapshot of every torrent, ordered by id.
+func (s *Session) Torrents() []Snapshot {
+	ts := s.list()
+	out := make([]Snapshot, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, t.snapshot())
+	}
+	return out
+}
+
+// Torrent returns one torrent's snapshot.
+func (s *Session) Torrent(id int) (Snapshot, error) {
+	t, err := s.get(id)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	return t.snapshot(), nil
+}
+
+// Subscribe delivers transitions (completed, error, state changes) until
+// cancel is called. A subscriber that falls 256 events behind loses events.
+func (s *Session) Subscribe() (<-chan Event, func()) {
+	ch := make(chan Event, 256)
+	s.mu.Lock()
+	s.nextSub++
+	id := s.nextSub
+	s.subs[id] = ch
+	s.mu.Unlock()
+	var once sync.Once
+	return ch, func() {
+		once.Do(func() {
+			s.mu.Lock()
+			delete(s.subs, id)
+			s.mu.Unlock()
+		})
+	}
+}
+
+func (s *Session) emit(e Event) {
+	if e.Occurred.IsZero() {
+		e.Occurred = time.Now()
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, ch := range s.subs {
+		select {
+		case ch <- e:
+		default:
+			s.log.Warn("event subscriber is behind; event dropped", "event", e.Kind, "torrent", e.Torrent.Name)
+		}
+	}
+}
+
+// Close stops every torrent (announcing "stopped" within a bounded time),
+// closes files and the listener, and waits for every goroutine.
+func (s *Session) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.ln.Close()
+	var wg sync.WaitGroup
+	for _, t := range s.list() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t.stop(StatePaused)
+		}()
+	}
+	wg.Wait()
+	s.wg.Wait()
+	s.disk.close()
+	return s.tracker.Close()
+}

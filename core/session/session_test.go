@@ -1,0 +1,259 @@
+package session
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"go.uber.org/goleak"
+
+	"github.com/shoal-bt/shoal/core/metainfo"
+	"github.com/shoal-bt/shoal/core/tracker"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// writeRandomTree writes deterministic pseudo-random files under dir.
+func writeRandomTree(t testing.TB, dir string, sizes map[string]int, seed uint64) {
+	t.Helper()
+	rng := rand.New(rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)}))
+	for name, size := range sizes {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		data := make([]byte, size)
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func makeTorrent(t testing.TB, path string, trackers [][]string, pieceLen int64) *metainfo.Torrent {
+	t.Helper()
+	data, err := metainfo.Create(context.Background(), metainfo.CreateOptions{Path: path, Trackers: trackers, PieceLength: pieceLen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mi, err := metainfo.Parse(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mi
+}
+
+func sameTree(t testing.TB, a, b string) {
+	t.Helper()
+	err := filepath.Walk(a, func(p string, fi os.FileInfo, err error) error {
+		if err != nil || fi.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(a, p)
+		want, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		got, err := os.ReadFile(filepath.Join(b, rel))
+		if err != nil {
+			return err
+		}
+		if !bytes.Equal(want, got) {
+			return fmt.Errorf("%s differs", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func newTestSession(t testing.TB, cfg Config) *Session {
+	t.Helper()
+	if cfg.ListenAddr == "" {
+		cfg.ListenAddr = "127.0.0.1:0"
+	}
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// waitState waits for torrent id to reach state, failing on an error event.
+func waitState(t testing.TB, s *Session, id int, want State, timeout time.Duration) Snapshot {
+	t.Helper()
+	events, cancel := s.Subscribe()
+	defer cancel()
+	deadline := time.After(timeout)
+	for {
+		snap, err := s.Torrent(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if snap.State == want {
+			return snap
+		}
+		if snap.State == StateError && want != StateError {
+			t.Fatalf("torrent %d: error: %s", id, snap.Err)
+		}
+		select {
+		case <-events:
+		case <-time.After(200 * time.Millisecond):
+			// snapshots also change on ticks, without events
+		case <-deadline:
+			t.Fatalf("torrent %d: still %s after %v (%.1f%%, peers %d)", id, snap.State, timeout, 100*snap.Progress(), snap.Peers)
+		}
+	}
+}
+
+func TestSwarmOneSeedThreeLeechers(t *testing.T) {
+	srv := tracker.NewServer(tracker.ServerOptions{Interval: 2 * time.Second})
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	announce := ts.URL + "/announce"
+
+	seedDir := t.TempDir()
+	content := filepath.Join(seedDir, "album")
+	writeRandomTree(t, content, map[string]int{
+		"a.bin":     3<<20 + 123,
+		"sub/b.bin": 1 << 20,
+		"sub/c.bin": 7,
+		"d.bin":     2<<20 + 5000,
+	}, 1)
+	mi := makeTorrent(t, content, [][]string{{announce}}, 256<<10)
+
+	seeder := newTestSession(t, Config{})
+	sid, err := seeder.Add(mi, AddOptions{Dir: seedDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, seeder, sid, StateSeeding, 20*time.Second)
+
+	type leech struct {
+		s   *Session
+		id  int
+		dir string
+	}
+	var leechers []leech
+	for range 3 {
+		l := leech{s: newTestSession(t, Config{}), dir: t.TempDir()}
+		l.id, err = l.s.Add(mi, AddOptions{Dir: l.dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		leechers = append(leechers, l)
+	}
+	for _, l := range leechers {
+		snap := waitState(t, l.s, l.id, StateSeeding, 60*time.Second)
+		if snap.Done != mi.Info.TotalLength {
+			t.Fatalf("done %d of %d", snap.Done, mi.Info.TotalLength)
+		}
+		sameTree(t, content, filepath.Join(l.dir, "album"))
+	}
+}
+
+func TestDirectPeerAndPauseResume(t *testing.T) {
+	seedDir := t.TempDir()
+	writeRandomTree(t, seedDir, map[string]int{"file.bin": 5<<20 + 77}, 2)
+	mi := makeTorrent(t, filepath.Join(seedDir, "file.bin"), nil, 64<<10)
+
+	seeder := newTestSession(t, Config{})
+	sid, err := seeder.Add(mi, AddOptions{Dir: seedDir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, seeder, sid, StateSeeding, 20*time.Second)
+
+	// A slow leecher, so that pause lands mid-download.
+	l := newTestSession(t, Config{DownLimit: 1 << 20})
+	dir := t.TempDir()
+	id, err := l.Add(mi, AddOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, l, id, StateDownloading, 10*time.Second)
+	if err := l.AddPeer(id, seeder.ListenAddr()); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		snap, _ := l.Torrent(id)
+		if snap.Done > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no piece arrived from a direct peer")
+		}
+		time.Sleep(50 * time.Millisecond) // polling a snapshot, not synchronising
+	}
+	if err := l.Pause(id); err != nil {
+		t.Fatal(err)
+	}
+	paused, _ := l.Torrent(id)
+	if paused.State != StatePaused || paused.Peers != 0 {
+		t.Fatalf("after pause: %+v", paused)
+	}
+	l.SetLimits(0, 0)
+	if err := l.Resume(id); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, l, id, StateDownloading, 10*time.Second)
+	if err := l.AddPeer(id, seeder.ListenAddr()); err != nil {
+		t.Fatal(err)
+	}
+	done := waitState(t, l, id, StateSeeding, 30*time.Second)
+	sameTree(t, seedDir, dir)
+	// Resume did not re-download what was verified before the pause.
+	if done.Downloaded > mi.Info.TotalLength+int64(mi.Info.PieceLength)*4 {
+		t.Fatalf("downloaded %d bytes for a %d-byte torrent", done.Downloaded, mi.Info.TotalLength)
+	}
+	_ = netip.AddrPort{}
+}
+
+func TestWriteErrorPutsTorrentInError(t *testing.T) {
+	seedDir := t.TempDir()
+	content := filepath.Join(seedDir, "pack")
+	writeRandomTree(t, content, map[string]int{"x/y.bin": 1 << 20}, 3)
+	mi := makeTorrent(t, content, nil, 64<<10)
+	seeder := newTestSession(t, Config{})
+	sid, _ := seeder.Add(mi, AddOptions{Dir: seedDir})
+	waitState(t, seeder, sid, StateSeeding, 20*time.Second)
+
+	dir := t.TempDir()
+	// A file where the torrent's folder should be: every write fails.
+	if err := os.WriteFile(filepath.Join(dir, "pack"), []byte("in the way"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l := newTestSession(t, Config{})
+	events, cancel := l.Subscribe()
+	defer cancel()
+	id, _ := l.Add(mi, AddOptions{Dir: dir})
+	_ = l.AddPeer(id, seeder.ListenAddr())
+	snap := waitState(t, l, id, StateError, 20*time.Second)
+	if snap.Err == "" {
+		t.Fatal("error state without a message")
+	}
+	got := false
+	for !got {
+		select {
+		case ev := <-events:
+			got = ev.Kind == EventError
+		case <-time.After(5 * time.Second):
+			t.Fatal("no error event")
+		}
+	}
+	t.Logf("error shown: %s", snap.Err)
+}

@@ -1,0 +1,221 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/shoal-bt/shoal/core/bitfield"
+	"github.com/shoal-bt/shoal/core/metainfo"
+	"github.com/shoal-bt/shoal/core/storage"
+	"github.com/shoal-bt/shoal/core/wire"
+)
+
+// torrent is one added torrent across its runs: a run is one actor
+// lifetime between start and pause/stop/error.
+type torrent struct {
+	s       *Session
+	id      int
+	mi      *metainfo.Torrent
+	dir     string
+	addedAt time.Time
+
+	snap atomic.Pointer[Snapshot]
+
+	mu  sync.Mutex
+	cur *run // nil when not running
+	// Known between runs (written only while no run is active).
+	have        *bitfield.Bitfield // nil: unknown, verify on start
+	downloaded  int64
+	uploaded    int64
+	completedAt time.Time
+}
+
+func newTorrent(s *Session, id int, mi *metainfo.Torrent, dir string) *torrent {
+	t := &torrent{s: s, id: id, mi: mi, dir: dir, addedAt: time.Now()}
+	t.publishIdle(StateChecking, nil)
+	return t
+}
+
+func (t *torrent) snapshot() Snapshot { return *t.snap.Load() }
+
+// baseSnapshot fills what does not depend on a run.
+func (t *torrent) baseSnapshot() Snapshot {
+	return Snapshot{
+		ID:          t.id,
+		Name:        t.mi.Info.Name,
+		InfoHash:    t.mi.InfoHash,
+		Dir:         t.dir,
+		Size:        t.mi.Info.TotalLength,
+		AddedAt:     t.addedAt,
+		CompletedAt: t.completedAt,
+		ETA:         -1,
+	}
+}
+
+// publishIdle publishes the snapshot of a torrent with no running actor.
+func (t *torrent) publishIdle(state State, err error) {
+	snap := t.baseSnapshot()
+	snap.State = state
+	if err != nil {
+		snap.Err = err.Error()
+	}
+	if t.have != nil {
+		snap.Done = doneBytes(&t.mi.Info, t.have)
+	}
+	snap.Downloaded, snap.Uploaded = t.downloaded, t.uploaded
+	t.snap.Store(&snap)
+}
+
+func doneBytes(info *metainfo.Info, have *bitfield.Bitfield) int64 {
+	if have.Full() {
+		return info.TotalLength
+	}
+	var n int64
+	for i := 0; i < have.Len(); i++ {
+		if have.Has(i) {
+			n += info.PieceSize(i)
+		}
+	}
+	return n
+}
+
+func (t *torrent) start() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cur != nil {
+		return
+	}
+	r := newRun(t, t.have)
+	t.cur = r
+	go r.loop()
+}
+
+func (t *torrent) resume() {
+	t.mu.Lock()
+	running := t.cur != nil
+	t.mu.Unlock()
+	if !running {
+		t.start()
+		t.s.emit(Event{Kind: EventStateChanged, Torrent: t.snapshot()})
+	}
+}
+
+func (t *torrent) pause() {
+	if t.stop(StatePaused) {
+		t.s.emit(Event{Kind: EventStateChanged, Torrent: t.snapshot()})
+		return
+	}
+	// Not running (error or already paused): an error becomes paused.
+	if snap := t.snapshot(); snap.State == StateError {
+		t.mu.Lock()
+		t.publishIdle(StatePaused, nil)
+		t.mu.Unlock()
+		t.s.emit(Event{Kind: EventStateChanged, Torrent: t.snapshot()})
+	}
+}
+
+// stop ends the current run, leaving the torrent in state. It reports
+// whether a run was stopped.
+func (t *torrent) stop(state State) bool {
+	t.mu.Lock()
+	r := t.cur
+	t.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	r.stopWith(state)
+	<-r.done
+	return true
+}
+
+// runEnded is called by a run's actor as its very last act.
+func (t *torrent) runEnded(r *run, state State, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.cur == r {
+		t.cur = nil
+	}
+	if r.finalHave != nil {
+		t.have = r.finalHave
+	}
+	t.downloaded += r.downloaded.Load()
+	t.uploaded += r.uploadedTotal()
+	if !r.completedAt.IsZero() {
+		t.completedAt = r.completedAt
+	}
+	t.publishIdle(state, err)
+}
+
+func (t *torrent) acceptsPeers() bool {
+	t.mu.Lock()
+	r := t.cur
+	t.mu.Unlock()
+	return r != nil && r.ready.Load()
+}
+
+// deliver hands an incoming, handshaken connection to the running actor.
+func (t *torrent) deliver(c net.Conn, remote wire.Handshake) bool {
+	t.mu.Lock()
+	r := t.cur
+	t.mu.Unlock()
+	if r == nil {
+		return false
+	}
+	select {
+	case r.incoming <- connected{conn: c, remote: remote}:
+		return true
+	case <-r.ctx.Done():
+		return false
+	}
+}
+
+func (t *torrent) addPeers(addrs []netip.AddrPort) {
+	t.mu.Lock()
+	r := t.cur
+	t.mu.Unlock()
+	if r != nil {
+		r.offerPeers(addrs)
+	}
+}
+
+// deleteData removes the torrent's files (and, for a multi-file torrent,
+// its folder when it is left empty). Nothing outside dir is touched.
+func (t *torrent) deleteData() error {
+	st, err := storage.Open(t.dir, &t.mi.Info, storage.Options{Logger: t.s.log})
+	if err != nil {
+		return fmt.Errorf("delete data of %s: %w", t.mi.Info.Name, err)
+	}
+	paths := st.FilePaths()
+	st.Close()
+	var errs []error
+	for _, p := range paths {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if t.mi.Info.MultiFile {
+		removeEmptyDirs(filepath.Join(t.dir, t.mi.Info.Name))
+	}
+	return errors.Join(errs...)
+}
+
+// removeEmptyDirs removes dir and its sub-folders when they hold no files.
+func removeEmptyDirs(dir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if e.IsDir() {
+			removeEmptyDirs(filepath.Join(dir, e.Name()))
+		}
+	}
+	_ = os.Remove(dir) // fails, as it should, when something is left
+}

@@ -1,0 +1,187 @@
+package console
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+
+	"golang.org/x/term"
+
+	"github.com/shoal-bt/shoal/core/session"
+)
+
+// Env is what a command reads and writes besides its arguments.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Terminal says whether Stdout is a terminal (progress bar) and gives
+	// its width; nil means not a terminal (status lines).
+	TerminalWidth func() int
+}
+
+// OSEnv is the process's own standard streams.
+func OSEnv() Env {
+	e := Env{Stdout: os.Stdout, Stderr: os.Stderr}
+	if fd := int(os.Stdout.Fd()); term.IsTerminal(fd) {
+		e.TerminalWidth = func() int {
+			if w, _, err := term.GetSize(fd); err == nil && w > 20 {
+				return w
+			}
+			return 80
+		}
+	}
+	return e
+}
+
+const downloadUsage = `usage: shoal download [--dir DIR] [--seed] [--port N] [--listen-ip IP]
+                     [--down-limit RATE] [--up-limit RATE] [--verbose] TORRENT...
+
+Downloads every TORRENT into DIR, verifying existing data first, and exits 0
+when all are complete. With --seed it goes on seeding until interrupted.
+RATE is bytes per second: 500KiB, 4MiB, 10MB; 0 means unlimited.
+`
+
+// Download runs "shoal download". It returns the process exit status:
+// 0 done, 1 a torrent failed, 2 usage error, 130 interrupted.
+func Download(ctx context.Context, env Env, args []string) int {
+	fs := flag.NewFlagSet("download", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	dir := fs.String("dir", ".", "download folder")
+	seed := fs.Bool("seed", false, "keep seeding after completion")
+	port := fs.Int("port", 6881, "listen port (0 = any free port)")
+	listenIP := fs.String("listen-ip", "", "listen (and connect) from this IP only")
+	verbose := fs.Bool("verbose", false, "log engine details to stderr")
+	var down, up rateFlag
+	fs.Var(&down, "down-limit", "download limit per second (0 = unlimited)")
+	fs.Var(&up, "up-limit", "upload limit per second (0 = unlimited)")
+	files, err := parseInterspersed(fs, args)
+	if err == nil && len(files) == 0 {
+		err = errors.New("no torrent given")
+	}
+	if err == nil && (*port < 0 || *port > 65535) {
+		err = fmt.Errorf("port %d is out of range", *port)
+	}
+	if err == nil && *listenIP != "" && net.ParseIP(*listenIP) == nil {
+		err = fmt.Errorf("listen-ip %q is not an IP address", *listenIP)
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(env.Stdout, downloadUsage)
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "shoal download: %v\n%s", err, downloadUsage)
+		return 2
+	}
+	level := slog.LevelWarn
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
+	// Every torrent must parse before anything starts.
+	for _, f := range files {
+		if _, err := session.ReadTorrentFile(f); err != nil {
+			fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
+			return 1
+		}
+	}
+	sess, err := newSession(*listenIP, *port, down.v, up.v, log)
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
+		return 1
+	}
+	defer sess.Close()
+	events, unsubscribe := sess.Subscribe()
+	defer unsubscribe()
+	for _, f := range files {
+		if _, err := sess.AddFile(f, session.AddOptions{Dir: *dir}); err != nil {
+			fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
+			return 1
+		}
+	}
+	return watch(ctx, env, sess, events, *seed)
+}
+
+// newSession listens on ip:port; if the default port is taken it falls
+// back to any free port rather than failing.
+func newSession(ip string, port int, down, up int64, log *slog.Logger) (*session.Session, error) {
+	cfg := session.Config{
+		ListenAddr: net.JoinHostPort(ip, strconv.Itoa(port)),
+		DownLimit:  down,
+		UpLimit:    up,
+		Logger:     log,
+	}
+	s, err := session.New(cfg)
+	if err != nil && errors.Is(err, syscall.EADDRINUSE) && port != 0 {
+		log.Warn("port in use, using another", "port", port)
+		cfg.ListenAddr = net.JoinHostPort(ip, "0")
+		s, err = session.New(cfg)
+	}
+	return s, err
+}
+
+// watch shows progress until every torrent is complete (or, seeding,
+// until ctx ends) and returns the exit status.
+func watch(ctx context.Context, env Env, sess *session.Session, events <-chan session.Event, seed bool) int {
+	interval := 5 * time.Second
+	var view *terminalView
+	if env.TerminalWidth != nil {
+		interval = 500 * time.Millisecond
+		view = &terminalView{w: env.Stdout, width: env.TerminalWidth}
+	}
+	show := func() {
+		snaps := sess.Torrents()
+		if view != nil {
+			view.draw(snaps)
+			return
+		}
+		for _, s := range snaps {
+			fmt.Fprintln(env.Stdout, statusLine(s))
+		}
+	}
+	ticker := time.NewTicker(interval)
+	defer ticker.Stop()
+	announced := false
+	for {
+		if !announced && allComplete(sess.Torrents()) {
+			show()
+			if !seed {
+				fmt.Fprintln(env.Stdout, "all torrents complete")
+				return 0
+			}
+			fmt.Fprintln(env.Stdout, "all torrents complete; seeding until interrupted")
+			announced = true
+		}
+		select {
+		case <-ctx.Done():
+			show()
+			if allComplete(sess.Torrents()) {
+				return 0
+			}
+			return 130
+		case ev := <-events:
+			if ev.Kind == session.EventError {
+				show()
+				fmt.Fprintf(env.Stderr, "shoal: %s: %v\n", ev.Torrent.Name, ev.Err)
+				return 1
+			}
+		case <-ticker.C:
+			show()
+		}
+	}
+}
+
+func allComplete(snaps []session.Snapshot) bool {
+	for _, s := range snaps {
+		if s.State != session.StateSeeding {
+			return false
+		}
+	}
+	return len(snaps) > 0
+}
