@@ -46,8 +46,10 @@ func (r *run) onExtended(pc *peerConn, payload []byte) {
 		r.log.Debug("extension handshake", "addr", pc.addr, "err", err)
 		return
 	}
-	if h.Reqq > 0 {
-		pc.limit = min(h.Reqq, maxPendingCap)
+	if h.Reqq > 1 {
+		// Transmission keeps at most reqq-1 requests and silently drops
+		// the rest (measured here with 3.00): stay one below.
+		pc.limit = min(h.Reqq-1, maxPendingCap)
 		pc.maxPending = min(pc.maxPending, pc.limit)
 	}
 }

@@ -26,7 +26,6 @@ type peerConn struct {
 	amInterested   bool
 	peerChoking    bool
 	peerInterested bool
-	gotMessage     bool // any message after the handshake
 	extensions     bool // BEP 10 on both sides
 
 	has        *bitfield.Bitfield
@@ -46,6 +45,7 @@ const (
 	maxPendingCap  = 2000
 	maxRequestLen  = 128 << 10
 	banTrust       = -3
+	seedRetryDelay = 30 * time.Minute // a seed has nothing for a seed
 	extHandshakeID = 0
 )
 
@@ -91,9 +91,12 @@ func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
 		PieceLength: r.info.PieceLength,
 		AllocBlock:  r.s.blocks.get,
 		FreeBlock:   r.s.blocks.put,
-		DownLimit:   limits(r.s.down),
-		UpLimit:     limits(r.s.up),
-		Logger:      r.log,
+		// What we advertise as reqq: requests are records, data is read
+		// from disk only when sent.
+		MaxQueuedUploads: maxPendingCap,
+		DownLimit:        limits(r.s.down),
+		UpLimit:          limits(r.s.up),
+		Logger:           r.log,
 	})
 	r.nextKey++
 	pc := &peerConn{
@@ -144,6 +147,9 @@ func (r *run) dropPeer(pc *peerConn, why error) {
 	if a := r.addrs[pc.addr]; a != nil {
 		a.connected = false
 		a.nextTry = time.Now().Add(30 * time.Second)
+		if errors.Is(why, errSeedToSeed) {
+			a.nextTry = time.Now().Add(seedRetryDelay)
+		}
 	}
 	// Its requests went back to the pool: let others take them.
 	r.fillAll()
@@ -186,8 +192,7 @@ func (r *run) addCandidates(addrs []netip.AddrPort) {
 
 // dialMore opens outgoing connections while there is room.
 func (r *run) dialMore(now time.Time) {
-	if r.picker == nil || r.completed {
-		// A seed waits for leechers to come to it.
+	if r.picker == nil {
 		return
 	}
 	const maxFailures = 5
@@ -236,20 +241,18 @@ func (r *run) onPeerEvent(ev peer.Event) {
 	if m.KeepAlive {
 		return
 	}
-	first := !pc.gotMessage
-	pc.gotMessage = true
-	if err := r.handle(pc, m, first); err != nil {
+	if err := r.handle(pc, m); err != nil {
 		r.dropPeer(pc, err)
 	}
 }
 
-func (r *run) handle(pc *peerConn, m wire.Message, first bool) error {
+func (r *run) handle(pc *peerConn, m wire.Message) error {
 	n := r.info.NumPieces()
 	switch m.ID {
 	case wire.Bitfield:
-		if !first {
-			return errors.New("bitfield after the first message")
-		}
+		// BEP 3 wants it first, but real clients send it after their
+		// extension handshake or even after haves (aria2): it replaces
+		// what we knew of the peer.
 		bf, err := bitfield.FromBytes(m.Payload, n)
 		if err != nil {
 			return err
@@ -257,7 +260,7 @@ func (r *run) handle(pc *peerConn, m wire.Message, first bool) error {
 		pc.has = bf
 		r.picker.PeerBitfield(pc.key, bf)
 		if r.completed && bf.Full() {
-			return errors.New("both are seeds")
+			return errSeedToSeed
 		}
 		r.updateInterest(pc)
 	case wire.Have:
@@ -267,16 +270,18 @@ func (r *run) handle(pc *peerConn, m wire.Message, first bool) error {
 		pc.has.Set(int(m.Index))
 		r.picker.PeerHave(pc.key, int(m.Index))
 		if r.completed && pc.has.Full() {
-			return errors.New("both are seeds")
+			return errSeedToSeed
 		}
 		if !pc.amInterested && !r.picker.Have().Has(int(m.Index)) {
 			r.updateInterest(pc)
 		}
 	case wire.Choke:
+		r.log.Debug("choked by peer", "addr", pc.addr, "outstanding", r.picker.Outstanding(pc.key))
 		pc.peerChoking = true
 		r.picker.ReleaseAll(pc.key)
 		r.fillAll()
 	case wire.Unchoke:
+		r.log.Debug("unchoked by peer", "addr", pc.addr)
 		pc.peerChoking = false
 		pc.lastBlock = time.Now()
 		r.fill(pc)
@@ -323,6 +328,7 @@ func (r *run) onBlock(pc *peerConn, m wire.Message) {
 	b := piece.Block{Piece: int(m.Index), Begin: m.Begin, Length: uint32(len(m.Payload))}
 	ok, complete, cancels := r.picker.Received(pc.key, b)
 	if !ok {
+		r.log.Debug("unexpected block", "addr", pc.addr, "piece", b.Piece, "begin", b.Begin, "len", b.Length)
 		r.s.blocks.put(m.Payload)
 		return
 	}

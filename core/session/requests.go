@@ -155,6 +155,10 @@ func (r *run) pieceFailed(idx int) {
 }
 
 func (r *run) onComplete() {
+	if err := r.store.CreateEmptyFiles(); err != nil {
+		r.fail(fmt.Errorf("create empty files: %w", err))
+		return
+	}
 	r.completed = true
 	r.completedAt = time.Now()
 	r.t.mu.Lock()

@@ -127,7 +127,7 @@ func TestSwarm(t *testing.T) {
 	NeedBinaries(t, "aria2c", "transmission-daemon", "mktorrent")
 	start := time.Now()
 	since := func() time.Duration { return time.Since(start).Round(time.Millisecond) }
-	ctx, cancel := context.WithTimeout(context.Background(), 55*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 
 	src := t.TempDir()
