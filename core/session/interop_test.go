@@ -168,6 +168,12 @@ func TestInteropTransmissionFromShoal(t *testing.T) {
 	if err := tr.Add(st.torrent, dl); err != nil {
 		t.Fatal(err)
 	}
+	// Transmission never dials 127.x addresses it gets from a tracker
+	// (it calls them martian), and our seeder would only see it at its next
+	// announce a minute later: introduce them directly, as PEX would.
+	if err := s.AddPeer(id, tr.Addr()); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	if err := tr.WaitComplete(ctx, swarmtest.HexInfoHash(t, st.torrent)); err != nil {
