@@ -36,6 +36,9 @@ func run(args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// The first Ctrl-C asks for a clean stop; once it has, the default
+	// action comes back, so a second one ends the process at once.
+	context.AfterFunc(ctx, stop)
 	env := console.OSEnv()
 	switch args[0] {
 	case "download":

@@ -50,7 +50,7 @@ func (r *run) checkPeers(now time.Time) {
 		if r.ticks%10 == 0 && !r.completed {
 			r.log.Debug("peer state", "addr", pc.addr, "outstanding", out, "max", pc.maxPending,
 				"choked", pc.peerChoking, "interested", pc.amInterested, "snubbed", pc.snubbed,
-				"rate", int(rate), "left", r.picker.Left(), "endgame", r.picker.Endgame(), "pending", len(r.pending), "backlog", r.backlog)
+				"rate", int(rate), "left", r.picker.Left(), "endgame", r.picker.Endgame(), "partials", len(r.partials), "held", r.held, "backlog", r.backlog)
 		}
 		if pc.slowStart {
 			// Leave slow start once the rate stops growing by 10 %.

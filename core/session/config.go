@@ -25,6 +25,9 @@ type Config struct {
 	VerifyWorkers int
 	// DiskWorkers write blocks and hash pieces (default 4).
 	DiskWorkers int
+	// PieceMemory bounds the bytes of partially received pieces kept in
+	// memory per torrent (default 16 MiB); past it pieces spill to disk.
+	PieceMemory int64
 	// SnubTimeout: a peer with requests outstanding that sends nothing for
 	// this long loses them (default 60 s).
 	SnubTimeout time.Duration
@@ -54,6 +57,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DiskWorkers <= 0 {
 		c.DiskWorkers = 4
+	}
+	if c.PieceMemory <= 0 {
+		c.PieceMemory = defaultPieceMemory
 	}
 	if c.SnubTimeout <= 0 {
 		c.SnubTimeout = 60 * time.Second

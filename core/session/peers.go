@@ -345,7 +345,7 @@ func (r *run) onBlock(pc *peerConn, m wire.Message) {
 			other.c.Send(wire.AppendCancel(nil, m.Index, m.Begin, b.Length))
 		}
 	}
-	r.writeBlock(b, m.Payload, complete)
+	r.storeBlock(b, m.Payload, complete)
 	r.fill(pc)
 }
 

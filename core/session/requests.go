@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shoal-bt/shoal/core/piece"
 	"github.com/shoal-bt/shoal/core/wire"
 )
 
@@ -48,27 +47,6 @@ func (r *run) fillAll() {
 	}
 }
 
-// writeBlock hands a received block to the disk pool.
-func (r *run) writeBlock(b piece.Block, data []byte, complete bool) {
-	pw := r.pending[b.Piece]
-	if pw == nil {
-		pw = &pieceWrite{}
-		r.pending[b.Piece] = pw
-	}
-	pw.writes++
-	pw.complete = pw.complete || complete
-	r.backlog += int64(len(data))
-	off := r.info.PieceOffset(b.Piece) + int64(b.Begin)
-	r.diskWG.Add(1)
-	r.s.disk.submit(func() {
-		defer r.diskWG.Done()
-		err := r.store.WriteAt(data, off)
-		n := len(data)
-		r.s.blocks.put(data)
-		r.sendDisk(diskResult{piece: b.Piece, n: n, err: err})
-	})
-}
-
 func (r *run) sendDisk(res diskResult) {
 	select {
 	case r.diskDone <- res:
@@ -76,18 +54,12 @@ func (r *run) sendDisk(res diskResult) {
 	}
 }
 
-func (r *run) hashPiece(idx int) {
-	r.diskWG.Add(1)
-	r.s.disk.submit(func() {
-		defer r.diskWG.Done()
-		ok, err := r.store.HashPiece(idx, nil)
-		r.sendDisk(diskResult{piece: idx, hashed: true, matched: ok, err: err})
-	})
-}
-
 func (r *run) onDisk(res diskResult) {
+	r.backlog -= int64(res.n)
 	if res.hashed {
 		switch {
+		case res.err != nil && res.matched:
+			r.fail(fmt.Errorf("write piece %d: %w", res.piece, res.err))
 		case res.err != nil:
 			r.fail(fmt.Errorf("read piece %d: %w", res.piece, res.err))
 		case res.matched:
@@ -95,19 +67,17 @@ func (r *run) onDisk(res diskResult) {
 		default:
 			r.pieceFailed(res.piece)
 		}
-		return
-	}
-	r.backlog -= int64(res.n)
-	pw := r.pending[res.piece]
-	if res.err != nil {
-		r.fail(fmt.Errorf("write piece %d: %w", res.piece, res.err))
-		return
-	}
-	if pw != nil {
-		pw.writes--
-		if pw.writes == 0 && pw.complete {
-			delete(r.pending, res.piece)
-			r.hashPiece(res.piece)
+	} else {
+		if res.err != nil {
+			r.fail(fmt.Errorf("write piece %d: %w", res.piece, res.err))
+			return
+		}
+		if pp := r.partials[res.piece]; pp != nil {
+			pp.writes--
+			if pp.writes == 0 && pp.complete {
+				delete(r.partials, res.piece)
+				r.hashFromDisk(res.piece)
+			}
 		}
 	}
 	if r.starved && r.backlog < maxDiskBacklog/2 {

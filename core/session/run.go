@@ -103,16 +103,13 @@ type run struct {
 	completed   bool
 	completedAt time.Time
 	finalHave   *bitfield.Bitfield
-	pending     map[int]*pieceWrite // pieces with writes in flight
-	backlog     int64
+	partials    map[int]*partial // pieces being received
+	pieceBufs   *pieceBuffers
+	held        int64 // bytes of partial pieces in memory
+	backlog     int64 // bytes handed to disk jobs, not yet done
 	starved     bool
 	blockBuf    []piece.Block
 	msgBuf      []byte
-}
-
-type pieceWrite struct {
-	writes   int
-	complete bool
 }
 
 type addrInfo struct {
@@ -145,7 +142,8 @@ func newRun(t *torrent, have *bitfield.Bitfield) *run {
 		addrs:       map[netip.AddrPort]*addrInfo{},
 		banned:      map[netip.Addr]bool{},
 		downMeter:   bandwidth.NewMeter(nil),
-		pending:     map[int]*pieceWrite{},
+		partials:    map[int]*partial{},
+		pieceBufs:   &pieceBuffers{size: t.mi.Info.PieceLength},
 		state:       StateChecking,
 	}
 	r.left.Store(t.mi.Info.TotalLength)
@@ -325,6 +323,7 @@ func (r *run) shutdown() {
 		}
 		break
 	}
+	r.releasePartials()
 	if r.picker != nil {
 		r.finalHave = r.picker.Have().Clone()
 	}

@@ -257,3 +257,27 @@ func TestWriteErrorPutsTorrentInError(t *testing.T) {
 	}
 	t.Logf("error shown: %s", snap.Err)
 }
+
+// TestSpilledPieces forces every partial piece out of memory, so blocks
+// are written as they come and pieces are hashed back from disk.
+func TestSpilledPieces(t *testing.T) {
+	seedDir := t.TempDir()
+	content := filepath.Join(seedDir, "spill")
+	writeRandomTree(t, content, map[string]int{"one.bin": 3<<20 + 999, "two.bin": 700 << 10}, 4)
+	mi := makeTorrent(t, content, nil, 256<<10)
+	seeder := newTestSession(t, Config{})
+	sid, _ := seeder.Add(mi, AddOptions{Dir: seedDir})
+	waitState(t, seeder, sid, StateSeeding, 20*time.Second)
+
+	l := newTestSession(t, Config{PieceMemory: 1})
+	dir := t.TempDir()
+	id, err := l.Add(mi, AddOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.AddPeer(id, seeder.ListenAddr()); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, l, id, StateSeeding, 30*time.Second)
+	sameTree(t, content, filepath.Join(dir, "spill"))
+}

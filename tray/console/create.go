@@ -22,7 +22,14 @@ URLs joined by commas share a tier. SIZE is a power of two such as 256KiB
 or 4MiB (default: chosen from the content's size).
 `
 
-// Create runs "shoal create" and returns the exit status.
+// Piece sizes create accepts (the engine's own bounds).
+const (
+	minPiece = 16 << 10
+	maxPiece = 256 << 20
+)
+
+// Create runs "shoal create" and returns the exit status: 0 done, 1 failed,
+// 2 usage error, 130 interrupted.
 func Create(ctx context.Context, env Env, args []string) int {
 	fs := flag.NewFlagSet("create", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -50,8 +57,8 @@ func Create(ctx context.Context, env Env, args []string) int {
 	opts := session.CreateOptions{Private: *private, Comment: *comment, CreatedBy: "Shoal " + session.Version, CreationDate: time.Now()}
 	if err == nil && *pieceSize != "" {
 		opts.PieceLength, err = session.ParseSize(*pieceSize)
-		if err == nil && (opts.PieceLength < 16<<10 || opts.PieceLength&(opts.PieceLength-1) != 0) {
-			err = fmt.Errorf("piece size %s is not a power of two of at least 16KiB", *pieceSize)
+		if err == nil && (opts.PieceLength < minPiece || opts.PieceLength > maxPiece || opts.PieceLength&(opts.PieceLength-1) != 0) {
+			err = fmt.Errorf("piece size %s is not a power of two from 16KiB to 256MiB", *pieceSize)
 		}
 	}
 	if err != nil {
@@ -70,13 +77,26 @@ func Create(ctx context.Context, env Env, args []string) int {
 		}
 	}
 	opts.Path = pos[0]
+	// Check what can be checked before hashing, which may take long.
+	if _, err := os.Stat(opts.Path); err != nil {
+		fmt.Fprintf(env.Stderr, "shoal: %v\n", &fileError{opts.Path, err})
+		return 1
+	}
 	if _, err := os.Stat(*out); err == nil && !*force {
 		fmt.Fprintf(env.Stderr, "shoal: %s already exists (use --force to overwrite)\n", *out)
 		return 1
 	}
+	if fi, err := os.Stat(filepath.Dir(*out)); err != nil || !fi.IsDir() {
+		fmt.Fprintf(env.Stderr, "shoal: %s: folder %s does not exist\n", *out, filepath.Dir(*out))
+		return 1
+	}
 	data, err := session.CreateTorrent(ctx, opts)
 	if err != nil {
-		fmt.Fprintf(env.Stderr, "shoal: create %s: %v\n", opts.Path, err)
+		if ctx.Err() != nil {
+			fmt.Fprintln(env.Stderr, "shoal: interrupted")
+			return 130
+		}
+		fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
 		return 1
 	}
 	if err := writeFileAtomic(*out, data); err != nil {
@@ -98,7 +118,7 @@ func Create(ctx context.Context, env Env, args []string) int {
 func writeFileAtomic(path string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".shoal-*.torrent.tmp")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return &fileError{path, err}
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {

@@ -58,6 +58,7 @@ func Download(ctx context.Context, env Env, args []string) int {
 	port := fs.Int("port", 6881, "listen port (0 = any free port)")
 	listenIP := fs.String("listen-ip", "", "listen (and connect) from this IP only")
 	verbose := fs.Bool("verbose", false, "log engine details to stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile to this file (for developers)")
 	var down, up rateFlag
 	fs.Var(&down, "down-limit", "download limit per second (0 = unlimited)")
 	fs.Var(&up, "up-limit", "upload limit per second (0 = unlimited)")
@@ -71,6 +72,9 @@ func Download(ctx context.Context, env Env, args []string) int {
 	if err == nil && *listenIP != "" && net.ParseIP(*listenIP) == nil {
 		err = fmt.Errorf("listen-ip %q is not an IP address", *listenIP)
 	}
+	if err == nil && *dir == "" {
+		err = errors.New("--dir is empty")
+	}
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprint(env.Stdout, downloadUsage)
 		return 0
@@ -79,16 +83,32 @@ func Download(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "shoal download: %v\n%s", err, downloadUsage)
 		return 2
 	}
+	if *cpuProfile != "" {
+		stop, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
+			return 1
+		}
+		defer stop()
+	}
 	level := slog.LevelWarn
 	if *verbose {
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: level}))
-	// Every torrent must parse before anything starts.
+	// Every torrent must parse before anything starts. The same torrent
+	// named twice is added once.
+	var torrents []torrentFile
+	seen := make(map[string]bool, len(files))
 	for _, f := range files {
-		if _, err := session.ReadTorrentFile(f); err != nil {
+		tf, err := readTorrent(f)
+		if err != nil {
 			fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
 			return 1
+		}
+		if !seen[tf.info.InfoHash] {
+			seen[tf.info.InfoHash] = true
+			torrents = append(torrents, tf)
 		}
 	}
 	sess, err := newSession(*listenIP, *port, down.v, up.v, log)
@@ -99,9 +119,9 @@ func Download(ctx context.Context, env Env, args []string) int {
 	defer sess.Close()
 	events, unsubscribe := sess.Subscribe()
 	defer unsubscribe()
-	for _, f := range files {
-		if _, err := sess.AddFile(f, session.AddOptions{Dir: *dir}); err != nil {
-			fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
+	for _, tf := range torrents {
+		if _, err := sess.AddBytes(tf.data, session.AddOptions{Dir: *dir}); err != nil {
+			fmt.Fprintf(env.Stderr, "shoal: %v\n", &fileError{tf.path, err})
 			return 1
 		}
 	}
@@ -148,6 +168,7 @@ func watch(ctx context.Context, env Env, sess *session.Session, events <-chan se
 	ticker := time.NewTicker(interval)
 	defer ticker.Stop()
 	announced := false
+	show() // at once, so the user sees what is going on before the first tick
 	for {
 		if !announced && allComplete(sess.Torrents()) {
 			show()

@@ -8,36 +8,39 @@ import (
 	"time"
 )
 
-// FormatBytes renders a byte count with binary units ("3.2 MiB").
+// FormatBytes renders a byte count with binary units ("3.2 MiB"). A value
+// that would round up to "1024.0" of a unit is shown in the next unit.
 func FormatBytes(n int64) string {
 	const unit = 1024
 	if n < unit {
 		return fmt.Sprintf("%d B", n)
 	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit && exp < 5; m /= unit {
-		div *= unit
+	v, exp := float64(n)/unit, 0
+	for v >= unit-0.05 && exp < 5 {
+		v /= unit
 		exp++
 	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return fmt.Sprintf("%.1f %ciB", v, "KMGTPE"[exp])
 }
 
 // FormatRate renders bytes per second.
 func FormatRate(bps float64) string { return FormatBytes(int64(bps)) + "/s" }
 
 // FormatETA renders a remaining time compactly ("4m12s", "2h05m", "∞").
+// It rounds before choosing the form, so 59.6 s is "1m00s", not "60s".
 func FormatETA(d time.Duration) string {
-	switch {
-	case d < 0:
+	if d < 0 {
 		return "∞"
+	}
+	d = d.Round(time.Second)
+	switch {
 	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
+		return fmt.Sprintf("%ds", int(d/time.Second))
 	case d < time.Hour:
-		d = d.Round(time.Second)
 		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
-	case d < 100*time.Hour:
-		d = d.Round(time.Minute)
-		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	if m := d.Round(time.Minute); m < 100*time.Hour {
+		return fmt.Sprintf("%dh%02dm", int(m/time.Hour), int(m%time.Hour/time.Minute))
 	}
 	return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
 }
