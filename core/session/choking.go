@@ -43,6 +43,7 @@ func (r *run) checkPeers(now time.Time) {
 			pc.slowStart = false
 			pc.maxPending = minPending
 			r.picker.ReleaseAll(pc.key)
+			pc.sent.clear()
 			r.log.Debug("peer snubbed us", "addr", pc.addr)
 			continue
 		}

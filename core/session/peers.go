@@ -36,6 +36,8 @@ type peerConn struct {
 	lastBlock  time.Time // last piece received, or when requesting began
 	snubbed    bool
 	trust      int // good pieces minus bad ones; banned below banTrust
+	sent       requestQueue
+	lostBuf    []piece.Block
 }
 
 // Request pipeline bounds.
@@ -279,6 +281,7 @@ func (r *run) handle(pc *peerConn, m wire.Message) error {
 		r.log.Debug("choked by peer", "addr", pc.addr, "outstanding", r.picker.Outstanding(pc.key))
 		pc.peerChoking = true
 		r.picker.ReleaseAll(pc.key)
+		pc.sent.clear()
 		r.fillAll()
 	case wire.Unchoke:
 		r.log.Debug("unchoked by peer", "addr", pc.addr)
@@ -327,6 +330,11 @@ func (r *run) onRequest(pc *peerConn, m wire.Message) error {
 func (r *run) onBlock(pc *peerConn, m wire.Message) {
 	b := piece.Block{Piece: int(m.Index), Begin: m.Begin, Length: uint32(len(m.Payload))}
 	ok, complete, cancels := r.picker.Received(pc.key, b)
+	pc.lostBuf = pc.sent.received(b, pc.lostBuf[:0])
+	for _, lost := range pc.lostBuf {
+		r.log.Debug("request overtaken, asking again", "addr", pc.addr, "piece", lost.Piece, "begin", lost.Begin)
+		r.picker.Release(pc.key, lost)
+	}
 	if !ok {
 		r.log.Debug("unexpected block", "addr", pc.addr, "piece", b.Piece, "begin", b.Begin, "len", b.Length)
 		r.s.blocks.put(m.Payload)
@@ -342,6 +350,7 @@ func (r *run) onBlock(pc *peerConn, m wire.Message) {
 	r.downloaded.Add(int64(len(m.Payload)))
 	for _, k := range cancels {
 		if other := r.byKey[k]; other != nil {
+			other.sent.remove(b)
 			other.c.Send(wire.AppendCancel(nil, m.Index, m.Begin, b.Length))
 		}
 	}

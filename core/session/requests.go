@@ -34,6 +34,7 @@ func (r *run) fill(pc *peerConn) {
 	msg := make([]byte, 0, len(r.blockBuf)*17)
 	for _, b := range r.blockBuf {
 		msg = wire.AppendRequest(msg, uint32(b.Piece), b.Begin, b.Length)
+		pc.sent.push(b)
 	}
 	pc.c.Send(msg)
 }

@@ -13,7 +13,8 @@ import (
 var errUsage = errors.New("usage")
 
 // parseInterspersed parses flags that may come before, between or after
-// the positional arguments ("shoal download a.torrent --dir D").
+// the positional arguments ("shoal download a.torrent --dir D"). A "--"
+// ends the flags: everything after it is positional.
 func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for {
@@ -24,12 +25,30 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		if len(rest) == 0 {
 			return pos, nil
 		}
-		if rest[0] == "--" {
-			return append(pos, rest[1:]...), nil
+		// Parse stops at the first positional argument, which it leaves
+		// in rest, or at a "--", which it consumes.
+		if used := len(args) - len(rest); used > 0 && args[used-1] == "--" && (used < 2 || !takesValue(fs, args[used-2])) {
+			return append(pos, rest...), nil
 		}
 		pos = append(pos, rest[0])
 		args = rest[1:]
 	}
+}
+
+// takesValue reports whether arg is a flag of fs that takes the next
+// argument as its value ("--dir", not "--dir=D" nor a boolean "--seed").
+func takesValue(fs *flag.FlagSet, arg string) bool {
+	name, ok := strings.CutPrefix(arg, "-")
+	if !ok {
+		return false
+	}
+	name = strings.TrimPrefix(name, "-")
+	f := fs.Lookup(name) // nil for "dir=D"
+	if f == nil {
+		return false
+	}
+	b, isBool := f.Value.(interface{ IsBoolFlag() bool })
+	return !isBool || !b.IsBoolFlag()
 }
 
 // rateFlag is a bytes-per-second value such as "500KiB", "4MiB" or "0".
