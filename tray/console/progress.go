@@ -66,6 +66,9 @@ func (v *terminalView) draw(snaps []session.Snapshot) {
 		b.WriteString(truncate(line, width-1))
 		b.WriteString("\n")
 	}
+	if v.lines > len(snaps) {
+		b.WriteString("\x1b[J") // clear the lines of torrents no longer shown
+	}
 	v.lines = len(snaps)
 	io.WriteString(v.w, b.String())
 }

@@ -121,7 +121,7 @@ func TestTerminalView(t *testing.T) {
 	if strings.Contains(first, "\x1b[3A") {
 		t.Errorf("first draw moves the cursor up: %q", first)
 	}
-	wantPrefix := []string{"\r\x1b[2K[#######-------] one ", "\r\x1b[2K[##############] two ", "\r\x1b[2Klong name"}
+	wantPrefix := []string{"\r\x1b[2K[######-------] one ", "\r\x1b[2K[#############] two ", "\r\x1b[2Klong name"}
 	for i, l := range lines {
 		if !strings.HasPrefix(l, wantPrefix[i]) {
 			t.Errorf("line %d = %q, want prefix %q", i, l, wantPrefix[i])
@@ -139,12 +139,12 @@ func TestTerminalView(t *testing.T) {
 	width = 30
 	v.draw(snaps[:1])
 	second := out.String()
-	if !strings.HasPrefix(second, "\x1b[3A\r\x1b[2K[###----] one") {
-		t.Errorf("redraw = %q", second)
+	if !strings.HasPrefix(second, "\x1b[3A\r\x1b[2K[##---] one") || !strings.HasSuffix(second, "\n\x1b[J") {
+		t.Errorf("redraw = %q, want it to go up 3 lines, draw one and clear the rest", second)
 	}
 	out.Reset()
 	v.draw(snaps[:1])
-	if !strings.HasPrefix(out.String(), "\x1b[1A\r") {
-		t.Errorf("third draw = %q, want it to move up one line", out.String())
+	if third := out.String(); !strings.HasPrefix(third, "\x1b[1A\r") || strings.Contains(third, "\x1b[J") {
+		t.Errorf("third draw = %q, want it to move up one line and clear nothing", third)
 	}
 }
