@@ -2,51 +2,29 @@ package session
 
 import (
 	"crypto/sha1"
-	"sync"
 
 	"github.com/shoal-bt/shoal/core/metainfo"
 	"github.com/shoal-bt/shoal/core/piece"
 )
 
-// Piece assembly. Received blocks stay in memory until their piece is
-// complete; a disk worker then hashes the piece from memory and writes it
-// with one call, so nothing is read back and a 1 MiB piece costs one
-// write instead of 64. When more than Config.PieceMemory bytes wait in partial
-// pieces (Config.PieceMemory), the fullest one spills: its blocks, and later ones, go to disk
-// as they come and the piece is hashed from disk when complete.
+// Piece assembly. Each received block is written at once, in arrival
+// order (the cheapest pattern for the kernel: measured, whole pieces
+// written out of order cost twice the system time), and is also kept in
+// memory until its piece is complete; the piece is then hashed from
+// memory, so nothing is read back. Past Config.PieceMemory bytes held,
+// the fullest piece lets go of its blocks and is hashed from disk.
+// A piece counts as done only after all its writes finished and its
+// hash matched.
 
-const (
-	defaultPieceMemory = 16 << 20 // bytes of partial pieces kept in memory
-	// maxContiguous: pieces up to this size are copied into one buffer and
-	// written with a single call; larger ones are written block by block.
-	maxContiguous = 4 << 20
-)
+const defaultPieceMemory = 16 << 20 // bytes of partial pieces kept in memory
 
 // partial is one piece being received.
 type partial struct {
-	blocks   [][]byte // by block index; nil until received (or spilled)
+	blocks   [][]byte // by block index; nil until received, or dropped
 	held     int      // bytes in blocks
-	spilled  bool     // blocks go straight to disk
-	writes   int      // spilled writes in flight
-	complete bool     // every block received (spilled pieces wait for writes)
-}
-
-// pieceBuffers recycles contiguous piece buffers for one torrent.
-type pieceBuffers struct {
-	size int64
-	pool sync.Pool
-}
-
-func (p *pieceBuffers) get() []byte {
-	if b, ok := p.pool.Get().(*[]byte); ok {
-		return (*b)[:p.size]
-	}
-	return make([]byte, p.size)
-}
-
-func (p *pieceBuffers) put(b []byte) {
-	b = b[:cap(b)]
-	p.pool.Put(&b)
+	spilled  bool     // blocks are let go once written; hash from disk
+	writes   int      // writes in flight
+	complete bool     // every block received
 }
 
 func (r *run) partialFor(idx int) *partial {
@@ -58,113 +36,76 @@ func (r *run) partialFor(idx int) *partial {
 	return pp
 }
 
-// storeBlock takes a verified-as-requested block from a peer.
+// storeBlock takes a block a peer sent that we had asked for.
 func (r *run) storeBlock(b piece.Block, data []byte, complete bool) {
 	pp := r.partialFor(b.Piece)
-	if pp.spilled {
-		pp.complete = pp.complete || complete
-		r.writeSpilled(b.Piece, pp, int64(b.Begin), data)
-		return
+	pp.complete = pp.complete || complete
+	if !pp.spilled {
+		pp.blocks[b.Begin/metainfo.BlockSize] = data
+		pp.held += len(data)
+		r.held += int64(len(data))
 	}
-	pp.blocks[b.Begin/metainfo.BlockSize] = data
-	pp.held += len(data)
-	r.held += int64(len(data))
-	if complete {
-		delete(r.partials, b.Piece)
-		r.held -= int64(pp.held)
-		r.finishInMemory(b.Piece, pp)
-		return
-	}
+	r.writeBlock(b.Piece, int64(b.Begin), data)
 	if r.held > r.s.cfg.PieceMemory {
 		r.spillFullest()
 	}
 }
 
-// finishInMemory hashes and writes a complete piece on a disk worker.
-func (r *run) finishInMemory(idx int, pp *partial) {
-	size := r.info.PieceSize(idx)
-	want := r.info.Pieces[idx]
-	off := r.info.PieceOffset(idx)
-	blocks := pp.blocks
-	r.backlog += size
-	r.diskWG.Add(1)
-	r.s.disk.submit(func() {
-		defer r.diskWG.Done()
-		res := diskResult{piece: idx, n: int(size), hashed: true}
-		res.matched, res.err = r.hashAndWrite(blocks, off, size, want)
-		for _, b := range blocks {
-			r.s.blocks.put(b)
-		}
-		r.sendDisk(res)
-	})
-}
-
-func (r *run) hashAndWrite(blocks [][]byte, off, size int64, want [20]byte) (bool, error) {
-	if size <= maxContiguous {
-		buf := r.pieceBufs.get()[:size]
-		defer r.pieceBufs.put(buf)
-		n := 0
-		for _, b := range blocks {
-			n += copy(buf[n:], b)
-		}
-		if sha1.Sum(buf) != want {
-			return false, nil
-		}
-		return true, r.store.WriteAt(buf, off)
-	}
-	h := sha1.New()
-	for _, b := range blocks {
-		h.Write(b)
-	}
-	var sum [20]byte
-	if [20]byte(h.Sum(sum[:0])) != want {
-		return false, nil
-	}
-	for _, b := range blocks {
-		if err := r.store.WriteAt(b, off); err != nil {
-			return true, err
-		}
-		off += int64(len(b))
-	}
-	return true, nil
-}
-
-// spillFullest moves the partial piece holding the most memory to disk.
-func (r *run) spillFullest() {
-	var idx = -1
-	var most int
-	for i, pp := range r.partials {
-		if !pp.spilled && pp.held > most {
-			idx, most = i, pp.held
-		}
-	}
-	if idx < 0 {
-		return
-	}
-	pp := r.partials[idx]
-	pp.spilled = true
-	r.held -= int64(pp.held)
-	pp.held = 0
-	for i, b := range pp.blocks {
-		if b != nil {
-			pp.blocks[i] = nil
-			r.writeSpilled(idx, pp, int64(i)*metainfo.BlockSize, b)
-		}
-	}
-}
-
-// writeSpilled writes one block of a spilled piece.
-func (r *run) writeSpilled(idx int, pp *partial, begin int64, data []byte) {
-	pp.writes++
+// writeBlock writes one block on a disk worker; writes of a torrent are
+// serialised (concurrent pwrites to one file spin on its inode lock).
+func (r *run) writeBlock(idx int, begin int64, data []byte) {
+	r.partials[idx].writes++
 	r.backlog += int64(len(data))
 	off := r.info.PieceOffset(idx) + begin
 	r.diskWG.Add(1)
 	r.s.disk.submit(func() {
 		defer r.diskWG.Done()
+		r.writeMu.Lock()
 		err := r.store.WriteAt(data, off)
-		n := len(data)
-		r.s.blocks.put(data)
-		r.sendDisk(diskResult{piece: idx, n: n, err: err})
+		r.writeMu.Unlock()
+		r.sendDisk(diskResult{piece: idx, n: len(data), data: data, err: err})
+	})
+}
+
+// onWritten handles a finished write: the block is let go unless its
+// piece keeps it for hashing; a complete piece with no write in flight is
+// hashed.
+func (r *run) onWritten(res diskResult) {
+	pp := r.partials[res.piece]
+	if pp == nil || pp.spilled {
+		r.s.blocks.put(res.data)
+	}
+	if pp == nil {
+		return
+	}
+	pp.writes--
+	if pp.writes > 0 || !pp.complete {
+		return
+	}
+	delete(r.partials, res.piece)
+	if pp.spilled {
+		r.hashFromDisk(res.piece)
+		return
+	}
+	r.held -= int64(pp.held)
+	r.hashInMemory(res.piece, pp.blocks)
+}
+
+func (r *run) hashInMemory(idx int, blocks [][]byte) {
+	want := r.info.Pieces[idx]
+	r.diskWG.Add(1)
+	r.s.disk.submit(func() {
+		defer r.diskWG.Done()
+		h := sha1.New()
+		for _, b := range blocks {
+			h.Write(b)
+		}
+		var sum [20]byte
+		matched := [20]byte(h.Sum(sum[:0])) == want
+		for _, b := range blocks {
+			r.s.blocks.put(b)
+		}
+		r.sendDisk(diskResult{piece: idx, hashed: true, matched: matched})
 	})
 }
 
@@ -178,15 +119,29 @@ func (r *run) hashFromDisk(idx int) {
 	})
 }
 
-// releasePartials returns held blocks to the pool when a run ends.
-func (r *run) releasePartials() {
-	for idx, pp := range r.partials {
-		for _, b := range pp.blocks {
-			if b != nil {
-				r.s.blocks.put(b)
-			}
+// spillFullest makes the partial piece holding the most memory let go of
+// its blocks (those already written go back to the pool now, the others
+// when their write finishes).
+func (r *run) spillFullest() {
+	idx, most := -1, 0
+	for i, pp := range r.partials {
+		if !pp.spilled && pp.held > most {
+			idx, most = i, pp.held
 		}
-		delete(r.partials, idx)
 	}
+	if idx < 0 {
+		return
+	}
+	pp := r.partials[idx]
+	pp.spilled = true
+	r.held -= int64(pp.held)
+	pp.held = 0
+	pp.blocks = nil // buffers are returned by onWritten
+}
+
+// releasePartials forgets partial pieces when a run ends; buffers of
+// writes still in flight are dropped to the garbage collector.
+func (r *run) releasePartials() {
+	clear(r.partials)
 	r.held = 0
 }

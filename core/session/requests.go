@@ -57,29 +57,19 @@ func (r *run) sendDisk(res diskResult) {
 
 func (r *run) onDisk(res diskResult) {
 	r.backlog -= int64(res.n)
-	if res.hashed {
-		switch {
-		case res.err != nil && res.matched:
-			r.fail(fmt.Errorf("write piece %d: %w", res.piece, res.err))
-		case res.err != nil:
-			r.fail(fmt.Errorf("read piece %d: %w", res.piece, res.err))
-		case res.matched:
-			r.pieceVerified(res.piece)
-		default:
-			r.pieceFailed(res.piece)
-		}
-	} else {
-		if res.err != nil {
-			r.fail(fmt.Errorf("write piece %d: %w", res.piece, res.err))
-			return
-		}
-		if pp := r.partials[res.piece]; pp != nil {
-			pp.writes--
-			if pp.writes == 0 && pp.complete {
-				delete(r.partials, res.piece)
-				r.hashFromDisk(res.piece)
-			}
-		}
+	switch {
+	case res.hashed && res.err != nil:
+		r.fail(fmt.Errorf("read piece %d: %w", res.piece, res.err))
+	case res.hashed && res.matched:
+		r.pieceVerified(res.piece)
+	case res.hashed:
+		r.pieceFailed(res.piece)
+	case res.err != nil:
+		r.s.blocks.put(res.data)
+		r.fail(fmt.Errorf("write piece %d: %w", res.piece, res.err))
+		return
+	default:
+		r.onWritten(res)
 	}
 	if r.starved && r.backlog < maxDiskBacklog/2 {
 		r.starved = false

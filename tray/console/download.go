@@ -21,8 +21,8 @@ import (
 // Env is what a command reads and writes besides its arguments.
 type Env struct {
 	Stdout, Stderr io.Writer
-	// Terminal says whether Stdout is a terminal (progress bar) and gives
-	// its width; nil means not a terminal (status lines).
+	// TerminalWidth, when set, says Stdout is a terminal (progress bar)
+	// and gives its width; nil means not a terminal (status lines).
 	TerminalWidth func() int
 }
 
@@ -111,7 +111,13 @@ func Download(ctx context.Context, env Env, args []string) int {
 			torrents = append(torrents, tf)
 		}
 	}
-	sess, err := newSession(*listenIP, *port, down.v, up.v, log)
+	portGiven := false
+	fs.Visit(func(f *flag.Flag) { portGiven = portGiven || f.Name == "port" })
+	sess, err := newSession(*listenIP, *port, !portGiven, down.v, up.v, log)
+	if errors.Is(err, syscall.EADDRINUSE) {
+		fmt.Fprintf(env.Stderr, "shoal: port %d is in use (choose another with --port, or 0 for any free port)\n", *port)
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
 		return 1
@@ -128,9 +134,10 @@ func Download(ctx context.Context, env Env, args []string) int {
 	return watch(ctx, env, sess, events, *seed)
 }
 
-// newSession listens on ip:port; if the default port is taken it falls
-// back to any free port rather than failing.
-func newSession(ip string, port int, down, up int64, log *slog.Logger) (*session.Session, error) {
+// newSession listens on ip:port. If the port is taken and fallback is set
+// (the port is the default, not one the user asked for), it listens on any
+// free port rather than failing.
+func newSession(ip string, port int, fallback bool, down, up int64, log *slog.Logger) (*session.Session, error) {
 	cfg := session.Config{
 		ListenAddr: net.JoinHostPort(ip, strconv.Itoa(port)),
 		DownLimit:  down,
@@ -138,7 +145,7 @@ func newSession(ip string, port int, down, up int64, log *slog.Logger) (*session
 		Logger:     log,
 	}
 	s, err := session.New(cfg)
-	if err != nil && errors.Is(err, syscall.EADDRINUSE) && port != 0 {
+	if err != nil && errors.Is(err, syscall.EADDRINUSE) && fallback && port != 0 {
 		log.Warn("port in use, using another", "port", port)
 		cfg.ListenAddr = net.JoinHostPort(ip, "0")
 		s, err = session.New(cfg)

@@ -1,16 +1,12 @@
 package console
 
 import (
-	"errors"
 	"flag"
 	"fmt"
 	"strings"
 
 	"github.com/shoal-bt/shoal/core/session"
 )
-
-// errUsage marks a command-line mistake (exit status 2).
-var errUsage = errors.New("usage")
 
 // parseInterspersed parses flags that may come before, between or after
 // the positional arguments ("shoal download a.torrent --dir D"). A "--"
