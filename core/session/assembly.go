@@ -2,6 +2,7 @@ package session
 
 import (
 	"crypto/sha1"
+	"slices"
 
 	"github.com/shoal-bt/shoal/core/metainfo"
 	"github.com/shoal-bt/shoal/core/piece"
@@ -20,11 +21,12 @@ const defaultPieceMemory = 16 << 20 // bytes of partial pieces kept in memory
 
 // partial is one piece being received.
 type partial struct {
-	blocks   [][]byte // by block index; nil until received, or dropped
-	held     int      // bytes in blocks
-	spilled  bool     // blocks are let go once written; hash from disk
-	writes   int      // writes in flight
-	complete bool     // every block received
+	blocks   [][]byte        // by block index; nil until received, or dropped
+	held     int             // bytes in blocks
+	spilled  bool            // blocks are let go once written; hash from disk
+	writes   int             // writes in flight
+	complete bool            // every block received
+	contrib  []piece.PeerKey // peers that sent blocks, for trust
 }
 
 func (r *run) partialFor(idx int) *partial {
@@ -37,9 +39,12 @@ func (r *run) partialFor(idx int) *partial {
 }
 
 // storeBlock takes a block a peer sent that we had asked for.
-func (r *run) storeBlock(b piece.Block, data []byte, complete bool) {
+func (r *run) storeBlock(from piece.PeerKey, b piece.Block, data []byte, complete bool) {
 	pp := r.partialFor(b.Piece)
 	pp.complete = pp.complete || complete
+	if !slices.Contains(pp.contrib, from) {
+		pp.contrib = append(pp.contrib, from)
+	}
 	if !pp.spilled {
 		pp.blocks[b.Begin/metainfo.BlockSize] = data
 		pp.held += len(data)
@@ -84,14 +89,14 @@ func (r *run) onWritten(res diskResult) {
 	}
 	delete(r.partials, res.piece)
 	if pp.spilled {
-		r.hashFromDisk(res.piece)
+		r.hashFromDisk(res.piece, pp.contrib)
 		return
 	}
 	r.held -= int64(pp.held)
-	r.hashInMemory(res.piece, pp.blocks)
+	r.hashInMemory(res.piece, pp.blocks, pp.contrib)
 }
 
-func (r *run) hashInMemory(idx int, blocks [][]byte) {
+func (r *run) hashInMemory(idx int, blocks [][]byte, contrib []piece.PeerKey) {
 	want := r.info.Pieces[idx]
 	r.diskWG.Add(1)
 	r.s.disk.submit(func() {
@@ -105,17 +110,17 @@ func (r *run) hashInMemory(idx int, blocks [][]byte) {
 		for _, b := range blocks {
 			r.s.blocks.put(b)
 		}
-		r.sendDisk(diskResult{piece: idx, hashed: true, matched: matched})
+		r.sendDisk(diskResult{piece: idx, hashed: true, matched: matched, contrib: contrib})
 	})
 }
 
 // hashFromDisk checks a spilled piece once its writes are done.
-func (r *run) hashFromDisk(idx int) {
+func (r *run) hashFromDisk(idx int, contrib []piece.PeerKey) {
 	r.diskWG.Add(1)
 	r.s.disk.submit(func() {
 		defer r.diskWG.Done()
 		ok, err := r.store.HashPiece(idx, nil)
-		r.sendDisk(diskResult{piece: idx, hashed: true, matched: ok, err: err})
+		r.sendDisk(diskResult{piece: idx, hashed: true, matched: ok, err: err, contrib: contrib})
 	})
 }
 

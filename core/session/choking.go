@@ -8,7 +8,10 @@ import (
 	"github.com/shoal-bt/shoal/core/metainfo"
 )
 
-var errSeedToSeed = errors.New("both are seeds")
+var (
+	errSeedToSeed = errors.New("both are seeds")
+	errReplaced   = errors.New("replaced by a new connection from the same peer")
+)
 
 // rechoke runs tit-for-tat (or, seeding, upload-rate ranking) every 10 s.
 func (r *run) rechoke(now time.Time) {

@@ -47,6 +47,7 @@ const (
 	maxPendingCap  = 2000
 	maxRequestLen  = 128 << 10
 	banTrust       = -3
+	maxTrust       = 5                // good pieces earn at most this much credit
 	seedRetryDelay = 30 * time.Minute // a seed has nothing for a seed
 	extHandshakeID = 0
 )
@@ -64,18 +65,26 @@ func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
 		reason = "connected to ourselves"
 	case r.banned[addr.Addr()]:
 		reason = "banned"
-	case len(r.peers) >= r.s.cfg.MaxPeersPerTorrent:
-		reason = "too many peers"
 	case r.picker == nil:
 		reason = "not ready"
 	}
 	if reason == "" {
 		for _, pc := range r.peers {
-			if pc.c.PeerID() == remote.PeerID {
-				reason = "already connected"
+			if pc.c.PeerID() != remote.PeerID {
+				continue
+			}
+			if pc.addr.Addr() == addr.Addr() {
+				// The same client reconnecting (after a pause, say)
+				// before we saw its old connection close: the new one wins.
+				r.dropPeer(pc, errReplaced)
 				break
 			}
+			reason = "already connected"
+			break
 		}
+	}
+	if reason == "" && len(r.peers) >= r.s.cfg.MaxPeersPerTorrent {
+		reason = "too many peers"
 	}
 	if reason != "" {
 		r.log.Debug("peer refused", "addr", addr, "reason", reason)
@@ -202,7 +211,7 @@ func (r *run) dialMore(now time.Time) {
 		if len(r.peers)+r.dialing >= r.s.cfg.MaxPeersPerTorrent || r.dialing >= maxHalfOpen {
 			return
 		}
-		if a.connected || a.failures >= maxFailures || now.Before(a.nextTry) {
+		if a.connected || a.failures >= maxFailures || now.Before(a.nextTry) || r.banned[ap.Addr()] {
 			continue
 		}
 		a.connected = true // in progress
@@ -354,7 +363,7 @@ func (r *run) onBlock(pc *peerConn, m wire.Message) {
 			other.c.Send(wire.AppendCancel(nil, m.Index, m.Begin, b.Length))
 		}
 	}
-	r.storeBlock(b, m.Payload, complete)
+	r.storeBlock(pc.key, b, m.Payload, complete)
 	r.fill(pc)
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/shoal-bt/shoal/core/piece"
 	"github.com/shoal-bt/shoal/core/wire"
 )
 
@@ -61,6 +62,7 @@ func (r *run) onDisk(res diskResult) {
 	case res.hashed && res.err != nil:
 		r.fail(fmt.Errorf("read piece %d: %w", res.piece, res.err))
 	case res.hashed && res.matched:
+		r.credit(res.contrib)
 		r.pieceVerified(res.piece)
 	case res.hashed:
 		r.pieceFailed(res.piece)
@@ -94,14 +96,30 @@ func (r *run) pieceVerified(idx int) {
 	}
 }
 
+// credit raises the trust of peers whose blocks made a good piece.
+func (r *run) credit(peers []piece.PeerKey) {
+	for _, k := range peers {
+		if pc := r.byKey[k]; pc != nil && pc.trust < maxTrust {
+			pc.trust++
+		}
+	}
+}
+
+// pieceFailed re-fetches a piece that failed its hash and blames the peers
+// that sent it: a sole sender twice as much. When a peer already banned
+// or gone had a hand in it, nobody else is blamed (its blocks are the
+// likely culprits, and an honest peer finishing its pieces must not pay).
 func (r *run) pieceFailed(idx int) {
 	peers := r.picker.PieceFailed(idx)
 	r.log.Warn("piece failed its hash check", "piece", idx, "peers", len(peers))
 	for _, k := range peers {
-		pc := r.byKey[k]
-		if pc == nil {
-			continue
+		if pc := r.byKey[k]; pc == nil || r.banned[pc.addr.Addr()] {
+			peers = nil
+			break
 		}
+	}
+	for _, k := range peers {
+		pc := r.byKey[k]
 		if len(peers) == 1 {
 			pc.trust -= 2 // it alone sent the bad data
 		} else {

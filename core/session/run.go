@@ -41,9 +41,10 @@ type connected struct {
 
 type diskResult struct {
 	piece   int
-	n       int    // bytes written (write jobs)
-	data    []byte // the written block (write jobs)
-	hashed  bool   // a hash job
+	n       int             // bytes written (write jobs)
+	data    []byte          // the written block (write jobs)
+	contrib []piece.PeerKey // peers that sent the piece (hash jobs)
+	hashed  bool            // a hash job
 	matched bool
 	err     error
 }
