@@ -19,6 +19,10 @@ import (
 
 const defaultPieceMemory = 16 << 20 // bytes of partial pieces kept in memory
 
+// maxRun: contiguous blocks of a piece are written together, up to this
+// many at once (256 KiB), with one vectored write.
+const maxRun = 16
+
 // partial is one piece being received.
 type partial struct {
 	blocks   [][]byte        // by block index; nil until received, or dropped
@@ -27,6 +31,9 @@ type partial struct {
 	writes   int             // writes in flight
 	complete bool            // every block received
 	contrib  []piece.PeerKey // peers that sent blocks, for trust
+	run      [][]byte        // contiguous blocks not yet handed to disk
+	runBegin int64           // offset in the piece of run's first block
+	runLen   int64
 }
 
 func (r *run) partialFor(idx int) *partial {
@@ -50,25 +57,41 @@ func (r *run) storeBlock(from piece.PeerKey, b piece.Block, data []byte, complet
 		pp.held += len(data)
 		r.held += int64(len(data))
 	}
-	r.writeBlock(b.Piece, int64(b.Begin), data)
+	if len(pp.run) > 0 && int64(b.Begin) != pp.runBegin+pp.runLen {
+		r.flushRun(b.Piece, pp)
+	}
+	if len(pp.run) == 0 {
+		pp.runBegin = int64(b.Begin)
+	}
+	pp.run = append(pp.run, data)
+	pp.runLen += int64(len(data))
+	if len(pp.run) >= maxRun || pp.complete {
+		r.flushRun(b.Piece, pp)
+	}
 	if r.held > r.s.cfg.PieceMemory {
 		r.spillFullest()
 	}
 }
 
-// writeBlock writes one block on a disk worker; writes of a torrent are
-// serialised (concurrent pwrites to one file spin on its inode lock).
-func (r *run) writeBlock(idx int, begin int64, data []byte) {
-	r.partials[idx].writes++
-	r.backlog += int64(len(data))
-	off := r.info.PieceOffset(idx) + begin
+// flushRun writes a piece's pending run of blocks on a disk worker;
+// writes of a torrent are serialised (concurrent pwrites to one file spin
+// on its inode lock).
+func (r *run) flushRun(idx int, pp *partial) {
+	if len(pp.run) == 0 {
+		return
+	}
+	blocks, n := pp.run, pp.runLen
+	pp.run, pp.runLen = nil, 0
+	pp.writes++
+	r.backlog += n
+	off := r.info.PieceOffset(idx) + pp.runBegin
 	r.diskWG.Add(1)
 	r.s.disk.submit(func() {
 		defer r.diskWG.Done()
 		r.writeMu.Lock()
-		err := r.store.WriteAt(data, off)
+		err := r.store.WriteBlocks(blocks, off)
 		r.writeMu.Unlock()
-		r.sendDisk(diskResult{piece: idx, n: len(data), data: data, err: err})
+		r.sendDisk(diskResult{piece: idx, n: int(n), blocks: blocks, err: err})
 	})
 }
 
@@ -78,7 +101,9 @@ func (r *run) writeBlock(idx int, begin int64, data []byte) {
 func (r *run) onWritten(res diskResult) {
 	pp := r.partials[res.piece]
 	if pp == nil || pp.spilled {
-		r.s.blocks.put(res.data)
+		for _, b := range res.blocks {
+			r.s.blocks.put(b)
+		}
 	}
 	if pp == nil {
 		return
@@ -138,6 +163,7 @@ func (r *run) spillFullest() {
 		return
 	}
 	pp := r.partials[idx]
+	r.flushRun(idx, pp)
 	pp.spilled = true
 	r.held -= int64(pp.held)
 	pp.held = 0

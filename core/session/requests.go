@@ -67,7 +67,9 @@ func (r *run) onDisk(res diskResult) {
 	case res.hashed:
 		r.pieceFailed(res.piece)
 	case res.err != nil:
-		r.s.blocks.put(res.data)
+		for _, b := range res.blocks {
+			r.s.blocks.put(b)
+		}
 		r.fail(fmt.Errorf("write piece %d: %w", res.piece, res.err))
 		return
 	default:

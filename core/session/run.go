@@ -42,7 +42,7 @@ type connected struct {
 type diskResult struct {
 	piece   int
 	n       int             // bytes written (write jobs)
-	data    []byte          // the written block (write jobs)
+	blocks  [][]byte        // the written blocks (write jobs)
 	contrib []piece.PeerKey // peers that sent the piece (hash jobs)
 	hashed  bool            // a hash job
 	matched bool
