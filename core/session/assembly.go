@@ -17,7 +17,7 @@ import (
 // A piece counts as done only after all its writes finished and its
 // hash matched.
 
-const defaultPieceMemory = 16 << 20 // bytes of partial pieces kept in memory
+const defaultPieceMemory = 8 << 20 // bytes of partial pieces kept in memory
 
 // maxRun: contiguous blocks of a piece are written together, up to this
 // many at once (256 KiB), with one vectored write.

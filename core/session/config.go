@@ -26,7 +26,7 @@ type Config struct {
 	// DiskWorkers write blocks and hash pieces (default 4).
 	DiskWorkers int
 	// PieceMemory bounds the bytes of partially received pieces kept in
-	// memory per torrent (default 16 MiB); past it pieces spill to disk.
+	// memory per torrent (default 8 MiB); past it pieces spill to disk.
 	PieceMemory int64
 	// SnubTimeout: a peer with requests outstanding that sends nothing for
 	// this long loses them (default 60 s).

@@ -28,7 +28,7 @@ const (
 	rechokeEvery     = 10 // ticks
 	dialTimeout      = 10 * time.Second
 	maxHalfOpen      = 8
-	maxDiskBacklog   = 16 << 20 // bytes received but not yet on disk
+	maxDiskBacklog   = 8 << 20 // bytes received but not yet on disk
 	peerEventsBuffer = 512
 )
 

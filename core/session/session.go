@@ -68,7 +68,7 @@ func New(cfg Config) (*Session, error) {
 		listen: netip.AddrPortFrom(listen.Addr().Unmap(), listen.Port()),
 		ln:     ln,
 		disk:   newDiskPool(cfg.DiskWorkers),
-		blocks: newBlockPool(1024), // 16 MiB of free blocks at most
+		blocks: newBlockPool(512), // 8 MiB of free blocks at most
 		tracker: tracker.NewClient(tracker.ClientOptions{
 			UserAgent: cfg.UserAgent,
 			Timeout:   cfg.TrackerTimeout,
