@@ -1,9 +1,6 @@
 package session
 
 import (
-	"net"
-	"time"
-
 	"github.com/anacrolix/torrent/bencode"
 
 	"github.com/shoal-bt/shoal/core/bdecode"
@@ -52,14 +49,4 @@ func (r *run) onExtended(pc *peerConn, payload []byte) {
 		pc.limit = min(h.Reqq-1, maxPendingCap)
 		pc.maxPending = min(pc.maxPending, pc.limit)
 	}
-}
-
-// dialer makes outgoing peer connections from our listen address when it
-// is a specific one (a client bound to 127.0.0.5 must also dial from it).
-func (s *Session) dialer() *net.Dialer {
-	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 2 * time.Minute}
-	if ip := announceIP(s.listen); ip.IsValid() {
-		d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
-	}
-	return d
 }

@@ -78,3 +78,13 @@ func (s *Session) handshake(infoHash [20]byte) wire.Handshake {
 	h.Reserved[5] |= 0x10
 	return h
 }
+
+// dialer makes outgoing peer connections from our listen address when it
+// is a specific one (a client bound to 127.0.0.5 must also dial from it).
+func (s *Session) dialer() *net.Dialer {
+	d := &net.Dialer{Timeout: dialTimeout, KeepAlive: 2 * time.Minute}
+	if ip := announceIP(s.listen); ip.IsValid() {
+		d.LocalAddr = &net.TCPAddr{IP: ip.AsSlice()}
+	}
+	return d
+}

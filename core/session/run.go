@@ -29,7 +29,7 @@ const (
 	dialTimeout      = 10 * time.Second
 	maxHalfOpen      = 8
 	maxDiskBacklog   = 8 << 20 // bytes received but not yet on disk
-	peerEventsBuffer = 512
+	peerEventsBuffer = 64      // each may carry a 16 KiB block
 )
 
 type connected struct {

@@ -45,7 +45,7 @@ type Session struct {
 	closed   bool
 }
 
-// ErrNotFound is returned for an unknown torrent id.
+// errNotFound is wrapped in the error for an unknown torrent id.
 var errNotFound = errors.New("no such torrent")
 
 // New starts a session listening on cfg.ListenAddr.
@@ -68,7 +68,10 @@ func New(cfg Config) (*Session, error) {
 		listen: netip.AddrPortFrom(listen.Addr().Unmap(), listen.Port()),
 		ln:     ln,
 		disk:   newDiskPool(cfg.DiskWorkers),
-		blocks: newBlockPool(512), // 8 MiB of free blocks at most
+		// The free list never drops a block (dropped blocks become garbage
+		// and let the heap grow to twice the live set): it holds at most as
+		// many as were ever in use at once, which the budgets bound.
+		blocks: newBlockPool(4096),
 		tracker: tracker.NewClient(tracker.ClientOptions{
 			UserAgent: cfg.UserAgent,
 			Timeout:   cfg.TrackerTimeout,
