@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shoal-bt/shoal/core/bitfield"
+	"github.com/shoal-bt/shoal/core/internal/swarmtest"
 	"github.com/shoal-bt/shoal/core/wire"
 )
 
@@ -154,7 +155,7 @@ func TestHostileProtocolViolationsDropOnlyThatPeer(t *testing.T) {
 	// is still connected.
 	addPeer(t, l, id, seed.ListenAddr())
 	waitState(t, l, id, StateSeeding, 20*time.Second)
-	sameTree(t, h.dir, dir)
+	swarmtest.SameTree(t, h.dir, dir)
 	if n := rec.count(logHashFailed, nil); n != 0 {
 		t.Fatalf("%d pieces failed their check: ignored blocks were used", n)
 	}
@@ -189,7 +190,7 @@ func TestHostileSnubbingPeersLoseTheirRequests(t *testing.T) {
 	before := []fakeStats{fakes[0].stats(), fakes[1].stats()}
 	addPeer(t, l, id, seed.ListenAddr())
 	waitState(t, l, id, StateSeeding, 20*time.Second)
-	sameTree(t, h.dir, dir)
+	swarmtest.SameTree(t, h.dir, dir)
 	// Snubbed, each is trusted with one request at a time.
 	for i, f := range fakes {
 		if more := f.stats().reqs - before[i].reqs; more > 3 {

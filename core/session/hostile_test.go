@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shoal-bt/shoal/core/internal/swarmtest"
 	"github.com/shoal-bt/shoal/core/metainfo"
 )
 
@@ -35,7 +36,7 @@ type hostileTorrent struct {
 func newHostileTorrent(t *testing.T, size int, pieceLen int64, seed uint64) hostileTorrent {
 	t.Helper()
 	dir := t.TempDir()
-	writeRandomTree(t, dir, map[string]int{"payload.bin": size}, seed)
+	swarmtest.RandomFiles(t, dir, map[string]int64{"payload.bin": int64(size)}, int64(seed))
 	path := filepath.Join(dir, "payload.bin")
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -166,7 +167,7 @@ func TestHostileCorruptPeerBannedHonestCompletes(t *testing.T) {
 	addPeer(t, l, id, seed.ListenAddr())
 
 	snap := waitState(t, l, id, StateSeeding, 20*time.Second)
-	sameTree(t, h.dir, dir)
+	swarmtest.SameTree(t, h.dir, dir)
 
 	liar.waitStats("disconnection", func(s fakeStats) bool { return s.ended >= 1 })
 	if rec.count(logPeerDropped, both(fromIP(badIP()), attrHas("err", "banned"))) == 0 {
@@ -292,7 +293,7 @@ func TestHostileLiarBlocksDoNotBanHonestPeer(t *testing.T) {
 			t.Fatalf("not complete after 20 s: %s at %.0f%%", snap.State, 100*snap.Progress())
 		}
 	}
-	sameTree(t, h.dir, dir)
+	swarmtest.SameTree(t, h.dir, dir)
 	if rec.count(logPeerDropped, both(fromIP(badIP()), attrHas("err", "banned"))) == 0 {
 		t.Fatal("the liar was not banned")
 	}
@@ -306,7 +307,7 @@ func TestFakePeerHonestSeed(t *testing.T) {
 	f := newFakeSeed(t, h.mi, h.data, serveGood, loopback(), 8)
 	addPeer(t, l, id, f.listen())
 	waitState(t, l, id, StateSeeding, 10*time.Second)
-	sameTree(t, h.dir, dir)
+	swarmtest.SameTree(t, h.dir, dir)
 	if st := f.stats(); st.accepts != 1 || st.blocks < h.mi.Info.NumPieces() {
 		t.Fatalf("fake served %+v for %d pieces", st, h.mi.Info.NumPieces())
 	}

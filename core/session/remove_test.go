@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/shoal-bt/shoal/core/internal/swarmtest"
 )
 
 // TestManyTorrentsAndRemove runs three torrents in one session over one
@@ -19,7 +21,7 @@ func TestManyTorrentsAndRemove(t *testing.T) {
 	ids := map[string]int{}
 	for i, name := range names {
 		content := filepath.Join(seedDir, name)
-		writeRandomTree(t, content, map[string]int{"a.bin": 300<<10 + i, "sub/b.bin": 100 << 10}, uint64(10+i))
+		swarmtest.RandomFiles(t, content, map[string]int64{"a.bin": 300<<10 + int64(i), "sub/b.bin": 100 << 10}, int64(10+i))
 		mi := makeTorrent(t, content, nil, 32<<10)
 		sid, err := seeder.Add(mi, AddOptions{Dir: seedDir})
 		if err != nil {
@@ -40,7 +42,7 @@ func TestManyTorrentsAndRemove(t *testing.T) {
 	}
 	for _, name := range names {
 		waitState(t, leech, ids[name], StateSeeding, 30*time.Second)
-		sameTree(t, filepath.Join(seedDir, name), filepath.Join(dl, name))
+		swarmtest.SameTree(t, filepath.Join(seedDir, name), filepath.Join(dl, name))
 	}
 	if n := len(leech.Torrents()); n != 3 {
 		t.Fatalf("%d torrents listed, want 3", n)

@@ -1,10 +1,7 @@
 package session
 
 import (
-	"bytes"
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"net/http/httptest"
 	"net/netip"
 	"os"
@@ -14,31 +11,13 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/shoal-bt/shoal/core/internal/swarmtest"
 	"github.com/shoal-bt/shoal/core/metainfo"
 	"github.com/shoal-bt/shoal/core/tracker"
 )
 
 func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m)
-}
-
-// writeRandomTree writes deterministic pseudo-random files under dir.
-func writeRandomTree(t testing.TB, dir string, sizes map[string]int, seed uint64) {
-	t.Helper()
-	rng := rand.New(rand.NewChaCha8([32]byte{byte(seed), byte(seed >> 8)}))
-	for name, size := range sizes {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		data := make([]byte, size)
-		for i := range data {
-			data[i] = byte(rng.Uint32())
-		}
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func makeTorrent(t testing.TB, path string, trackers [][]string, pieceLen int64) *metainfo.Torrent {
@@ -52,31 +31,6 @@ func makeTorrent(t testing.TB, path string, trackers [][]string, pieceLen int64)
 		t.Fatal(err)
 	}
 	return mi
-}
-
-func sameTree(t testing.TB, a, b string) {
-	t.Helper()
-	err := filepath.Walk(a, func(p string, fi os.FileInfo, err error) error {
-		if err != nil || fi.IsDir() {
-			return err
-		}
-		rel, _ := filepath.Rel(a, p)
-		want, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		got, err := os.ReadFile(filepath.Join(b, rel))
-		if err != nil {
-			return err
-		}
-		if !bytes.Equal(want, got) {
-			return fmt.Errorf("%s differs", rel)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 }
 
 func newTestSession(t testing.TB, cfg Config) *Session {
@@ -127,7 +81,7 @@ func TestSwarmOneSeedThreeLeechers(t *testing.T) {
 
 	seedDir := t.TempDir()
 	content := filepath.Join(seedDir, "album")
-	writeRandomTree(t, content, map[string]int{
+	swarmtest.RandomFiles(t, content, map[string]int64{
 		"a.bin":     3<<20 + 123,
 		"sub/b.bin": 1 << 20,
 		"sub/c.bin": 7,
@@ -161,13 +115,13 @@ func TestSwarmOneSeedThreeLeechers(t *testing.T) {
 		if snap.Done != mi.Info.TotalLength {
 			t.Fatalf("done %d of %d", snap.Done, mi.Info.TotalLength)
 		}
-		sameTree(t, content, filepath.Join(l.dir, "album"))
+		swarmtest.SameTree(t, content, filepath.Join(l.dir, "album"))
 	}
 }
 
 func TestDirectPeerAndPauseResume(t *testing.T) {
 	seedDir := t.TempDir()
-	writeRandomTree(t, seedDir, map[string]int{"file.bin": 5<<20 + 77}, 2)
+	swarmtest.RandomFiles(t, seedDir, map[string]int64{"file.bin": 5<<20 + 77}, 2)
 	mi := makeTorrent(t, filepath.Join(seedDir, "file.bin"), nil, 64<<10)
 
 	seeder := newTestSession(t, Config{})
@@ -215,7 +169,7 @@ func TestDirectPeerAndPauseResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := waitState(t, l, id, StateSeeding, 30*time.Second)
-	sameTree(t, seedDir, dir)
+	swarmtest.SameTree(t, seedDir, dir)
 	// Resume did not re-download what was verified before the pause.
 	if done.Downloaded > mi.Info.TotalLength+int64(mi.Info.PieceLength)*4 {
 		t.Fatalf("downloaded %d bytes for a %d-byte torrent", done.Downloaded, mi.Info.TotalLength)
@@ -226,7 +180,7 @@ func TestDirectPeerAndPauseResume(t *testing.T) {
 func TestWriteErrorPutsTorrentInError(t *testing.T) {
 	seedDir := t.TempDir()
 	content := filepath.Join(seedDir, "pack")
-	writeRandomTree(t, content, map[string]int{"x/y.bin": 1 << 20}, 3)
+	swarmtest.RandomFiles(t, content, map[string]int64{"x/y.bin": 1 << 20}, 3)
 	mi := makeTorrent(t, content, nil, 64<<10)
 	seeder := newTestSession(t, Config{})
 	sid, _ := seeder.Add(mi, AddOptions{Dir: seedDir})
@@ -263,7 +217,7 @@ func TestWriteErrorPutsTorrentInError(t *testing.T) {
 func TestSpilledPieces(t *testing.T) {
 	seedDir := t.TempDir()
 	content := filepath.Join(seedDir, "spill")
-	writeRandomTree(t, content, map[string]int{"one.bin": 3<<20 + 999, "two.bin": 700 << 10}, 4)
+	swarmtest.RandomFiles(t, content, map[string]int64{"one.bin": 3<<20 + 999, "two.bin": 700 << 10}, 4)
 	mi := makeTorrent(t, content, nil, 256<<10)
 	seeder := newTestSession(t, Config{})
 	sid, _ := seeder.Add(mi, AddOptions{Dir: seedDir})
@@ -279,5 +233,5 @@ func TestSpilledPieces(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitState(t, l, id, StateSeeding, 30*time.Second)
-	sameTree(t, content, filepath.Join(dir, "spill"))
+	swarmtest.SameTree(t, content, filepath.Join(dir, "spill"))
 }
