@@ -2,9 +2,7 @@ package peer
 
 import (
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/shoal-bt/shoal/core/wire"
 )
@@ -30,12 +28,6 @@ func (p *blockPool) put(b []byte) {
 	p.mu.Lock()
 	p.free = append(p.free, b)
 	p.mu.Unlock()
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkTransfer moves 256 MiB of 16 KiB piece messages per op from one
