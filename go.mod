@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/anacrolix/torrent v1.62.0
+	github.com/pelletier/go-toml/v2 v2.4.3
 	go.uber.org/goleak v1.3.0
 	golang.org/x/sys v0.49.0
 	golang.org/x/term v0.47.0

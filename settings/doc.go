@@ -1,0 +1,41 @@
+// Package settings reads and writes Shoal's one settings file,
+// settings.toml in the user's configuration folder (see Path).
+//
+// The file has six tables:
+//
+//	[downloads]  folder
+//	[network]    port, peers_per_torrent, peers_total, dht, pex
+//	[limits]     download, upload, turtle, turtle_download, turtle_upload
+//	[seeding]    ratio, time
+//	[queue]      downloads, seeds
+//	[app]        notifications, start_at_login
+//
+// Rates are bytes per second, 0 meaning unlimited. In the file they are
+// strings such as "0", "1500", "500KiB", "4MiB", "1.5GiB" (binary units
+// B, KiB, MiB, GiB, TiB; decimal kB/KB, MB, GB, TB are accepted too) or
+// plain TOML integers of bytes per second. Durations are Go duration
+// strings such as "24h" or "90m"; an empty string means none.
+//
+// Load never refuses to start because of a mistake in the file: each bad
+// key (wrong type, unknown key, value out of range) becomes one Problem
+// naming the line and key, that key keeps its default and every other key
+// keeps the user's value. Invalid TOML makes the whole file fall back to
+// the defaults with one Problem naming the line; so does a file with more than
+// 1000 keys (go-toml's map decoding is quadratic in them). Only an unreadable file or
+// one over MaxFileSize is an error. Load never writes the file.
+//
+// How Load works: after the size cap, the file is decoded by go-toml/v2 into
+// a map[string]any (a syntax error's DecodeError gives its line), then each
+// known key is checked on its own; the line of every key comes from one pass
+// of go-toml's unstable.Parser over the same bytes.
+//
+// Save writes the file atomically (temporary file in the same folder, fsync,
+// rename, fsync of the folder) with mode 0600, creating the folder with mode
+// 0700. WriteDefault writes a commented file with every key at its default
+// and never overwrites an existing file.
+//
+// Not done yet (later issues): Save rewrites the whole file from the
+// Settings value, so the user's own comments and layout are not kept when
+// the app saves a change; nothing watches the file for edits while the app
+// runs.
+package settings
