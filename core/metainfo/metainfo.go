@@ -11,7 +11,10 @@ type Torrent struct {
 	InfoHash [20]byte
 	// InfoBytes are those raw bytes (kept for ut_metadata later).
 	InfoBytes []byte
-	Info      Info
+	// Raw is a copy of the whole .torrent file as parsed (kept so that
+	// resume data can store the torrent exactly as it was added).
+	Raw  []byte
+	Info Info
 	// Announce is the "announce" key; AnnounceList is BEP 12's tiers. Trackers
 	// merges them.
 	Announce     string

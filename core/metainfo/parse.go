@@ -119,6 +119,7 @@ func parse(data []byte) (*Torrent, error) {
 	t := &Torrent{
 		InfoHash:     sha1.Sum(top.info),
 		InfoBytes:    bytes.Clone(top.info),
+		Raw:          bytes.Clone(data),
 		Announce:     optionalString(top.announce),
 		AnnounceList: announceList(top.announceList),
 		Comment:      optionalString(top.comment),

@@ -37,6 +37,9 @@ type Config struct {
 	UserAgent string
 	// TrackerTimeout bounds every tracker request (default 15 s).
 	TrackerTimeout time.Duration
+	// StateDir keeps the torrents and their resume records across restarts
+	// (in its "torrents" folder); empty means nothing is persisted.
+	StateDir string
 }
 
 // Version is reported to peers and trackers.

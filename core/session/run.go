@@ -115,6 +115,13 @@ type run struct {
 	starved     bool
 	blockBuf    []piece.Block
 	msgBuf      []byte
+	// Resume records (resume.go): pieces counted at the last record, when
+	// it was made, and whether one is due at once.
+	savedCount    int
+	savedComplete bool
+	saveNow       bool
+	lastSave      time.Time
+	saving        atomic.Bool // a record job is on the disk pool
 }
 
 type addrInfo struct {
@@ -149,6 +156,7 @@ func newRun(t *torrent, have *bitfield.Bitfield) *run {
 		downMeter:   bandwidth.NewMeter(nil),
 		partials:    map[int]*partial{},
 		state:       StateChecking,
+		lastSave:    time.Now(),
 	}
 	r.left.Store(t.mi.Info.TotalLength)
 	return r
@@ -167,7 +175,7 @@ func (r *run) stopWith(state State) {
 func (r *run) loop() {
 	endState, endErr := StatePaused, error(nil)
 	defer func() {
-		r.shutdown()
+		r.shutdown(endState)
 		r.t.runEnded(r, endState, endErr)
 		close(r.done)
 		if endState == StateError {
@@ -250,6 +258,9 @@ func (r *run) onVerified(v verifyResult) {
 	} else {
 		r.state = StateDownloading
 	}
+	// Pieces found by hashing are recorded at once; trusted ones already are.
+	r.savedCount, r.savedComplete = v.have.Count(), r.completed
+	r.saveNow = r.initialHave == nil
 	r.ready.Store(true)
 	r.startAnnouncers()
 	r.publish()
@@ -302,12 +313,17 @@ func (r *run) onTick(now time.Time) {
 			r.rechoke(now)
 		}
 		r.dialMore(now)
+		if r.completed && !r.savedComplete {
+			r.savedComplete, r.saveNow = true, true
+		}
+		r.maybeSave(now)
 	}
 	r.publish()
 }
 
-// shutdown closes peers, waits for helpers and disk jobs, closes files.
-func (r *run) shutdown() {
+// shutdown closes peers, waits for helpers and disk jobs, records the
+// run's end (resume.go) and closes files.
+func (r *run) shutdown(endState State) {
 	r.cancel()
 	for c, pc := range r.peers {
 		r.upClosed.Add(c.Uploaded().Total())
@@ -315,6 +331,7 @@ func (r *run) shutdown() {
 		delete(r.peers, c)
 		delete(r.byKey, pc.key)
 	}
+	r.upLive.Store(0) // now counted in upClosed
 	r.wg.Wait()
 	r.diskWG.Wait()
 	// Drain results of disk jobs that finished after the loop stopped.
@@ -332,6 +349,7 @@ func (r *run) shutdown() {
 		r.finalHave = r.picker.Have().Clone()
 	}
 	if r.store != nil {
+		r.saveAtEnd(endState)
 		if err := r.store.Close(); err != nil {
 			r.log.Warn("close files", "err", err)
 		}

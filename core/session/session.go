@@ -10,6 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -51,6 +53,11 @@ var errNotFound = errors.New("no such torrent")
 // New starts a session listening on cfg.ListenAddr.
 func New(cfg Config) (*Session, error) {
 	cfg = cfg.withDefaults()
+	if cfg.StateDir != "" {
+		if err := os.MkdirAll(filepath.Join(cfg.StateDir, stateSubdir), 0o700); err != nil {
+			return nil, fmt.Errorf("state folder: %w", err)
+		}
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", cfg.ListenAddr, err)
@@ -85,6 +92,9 @@ func New(cfg Config) (*Session, error) {
 		byHash:   map[[20]byte]*torrent{},
 		subs:     map[int]chan Event{},
 	}
+	if cfg.StateDir != "" {
+		s.restore()
+	}
 	s.wg.Add(1)
 	go s.acceptLoop()
 	return s, nil
@@ -107,17 +117,32 @@ func (s *Session) Add(mi *metainfo.Torrent, opts AddOptions) (int, error) {
 		return 0, errors.New("add torrent: no download folder")
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.closed {
+		s.mu.Unlock()
 		return 0, errors.New("add torrent: session closed")
 	}
 	if old, ok := s.byHash[mi.InfoHash]; ok {
+		s.mu.Unlock()
 		return old.id, fmt.Errorf("add %s: already added as #%d", mi.Info.Name, old.id)
 	}
 	s.nextID++
 	t := newTorrent(s, s.nextID, mi, opts.Dir)
 	s.torrents[t.id] = t
 	s.byHash[mi.InfoHash] = t
+	s.mu.Unlock()
+	// Written outside the lock (it syncs to disk); a torrent whose state
+	// could not be written still runs, it just does not survive a restart.
+	if err := t.persistNew(opts.Paused); err != nil {
+		s.log.Warn("save added torrent", "torrent", mi.Info.Name, "err", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return t.id, errors.New("add torrent: session closed")
+	}
+	if s.torrents[t.id] != t {
+		return t.id, fmt.Errorf("add %s: removed while being added", mi.Info.Name)
+	}
 	if opts.Paused {
 		t.publishIdle(StatePaused, nil)
 	} else {
@@ -181,10 +206,11 @@ func (s *Session) Remove(id int, deleteData bool) error {
 	delete(s.torrents, id)
 	delete(s.byHash, t.mi.InfoHash)
 	s.mu.Unlock()
+	err = t.forget()
 	if deleteData {
-		return t.deleteData()
+		err = errors.Join(err, t.deleteData())
 	}
-	return nil
+	return err
 }
 
 // AddPeer offers a peer address to a torrent (as a tracker would).

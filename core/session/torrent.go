@@ -27,6 +27,7 @@ type torrent struct {
 	addedAt time.Time
 
 	snap atomic.Pointer[Snapshot]
+	rec  persist // resume.go
 
 	mu  sync.Mutex
 	cur *run // nil when not running
@@ -116,7 +117,9 @@ func (t *torrent) pause() {
 	if snap := t.snapshot(); snap.State == StateError {
 		t.mu.Lock()
 		t.publishIdle(StatePaused, nil)
+		st := t.idleState(true)
 		t.mu.Unlock()
+		t.saveRecord(st)
 		t.s.emit(Event{Kind: EventStateChanged, Torrent: t.snapshot()})
 	}
 }

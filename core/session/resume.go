@@ -1,0 +1,431 @@
+package session
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/anacrolix/torrent/bencode"
+
+	"github.com/shoal-bt/shoal/core/bdecode"
+	"github.com/shoal-bt/shoal/core/bitfield"
+	"github.com/shoal-bt/shoal/core/metainfo"
+)
+
+// Resume data. With Config.StateDir set, each torrent keeps two files in
+// StateDir/torrents: <infohash hex>.torrent (the .torrent as added) and
+// <infohash hex>.resume (a bencoded resumeRecord). A record only ever
+// claims pieces whose data reached the disk: the storage is synced first,
+// then the record is written, each file atomically (temp file, fsync,
+// rename, fsync of the folder). On start, a record whose files all still
+// have the recorded size and mtime is trusted without hashing; otherwise
+// the torrent is re-verified as a new one would be.
+
+const (
+	// resumeEvery is how often a run that verified new pieces records them.
+	resumeEvery = 60 * time.Second
+	// maxResumeSize bounds a .resume file read back (a record holds a
+	// bitfield and two integers per file: far below this).
+	maxResumeSize = 8 << 20
+	stateSubdir   = "torrents"
+	resumeExt     = ".resume"
+	torrentExt    = ".torrent"
+)
+
+// resumeRecord is the bencoded content of a .resume file.
+type resumeRecord struct {
+	Dir         string       `bencode:"dir"`
+	AddedAt     int64        `bencode:"added-at"`     // UnixNano
+	CompletedAt int64        `bencode:"completed-at"` // UnixNano; 0 = not complete
+	Paused      int64        `bencode:"paused"`       // 1 = paused by the user
+	Downloaded  int64        `bencode:"downloaded"`
+	Uploaded    int64        `bencode:"uploaded"`
+	Have        []byte       `bencode:"have"` // empty: unknown, verify
+	Files       []resumeFile `bencode:"files"`
+}
+
+// resumeFile is one non-padding file as it was when the record was made.
+type resumeFile struct {
+	Size  int64 `bencode:"size"` // -1: the file did not exist
+	Mtime int64 `bencode:"mtime"`
+}
+
+// resumeState is what a record says, before the files are looked at.
+type resumeState struct {
+	have                 *bitfield.Bitfield // nil: claims nothing
+	paused               bool
+	downloaded, uploaded int64
+	completedAt          time.Time
+}
+
+// persist is a torrent's resume bookkeeping; mu serialises its writes and
+// its removal, so a record is never written after Remove deleted it.
+type persist struct {
+	mu      sync.Mutex
+	removed bool
+}
+
+func (s *Session) stateFile(hash [20]byte, ext string) string {
+	return filepath.Join(s.cfg.StateDir, stateSubdir, hex.EncodeToString(hash[:])+ext)
+}
+
+// persistNew writes a freshly added torrent's .torrent and first record.
+func (t *torrent) persistNew(paused bool) error {
+	if t.s.cfg.StateDir == "" {
+		return nil
+	}
+	raw := t.mi.Raw
+	if raw == nil {
+		// Built without a file: a torrent holding only the info dict has
+		// the same info-hash.
+		raw = append(append([]byte("d4:info"), t.mi.InfoBytes...), 'e')
+	}
+	t.rec.mu.Lock()
+	defer t.rec.mu.Unlock()
+	if t.rec.removed {
+		return nil
+	}
+	if err := writeFileAtomic(t.s.stateFile(t.mi.InfoHash, torrentExt), raw); err != nil {
+		return err
+	}
+	return t.writeRecordLocked(resumeState{paused: paused})
+}
+
+// saveRecord writes the torrent's record. The caller has synced the
+// storage holding every piece st.have claims.
+func (t *torrent) saveRecord(st resumeState) {
+	if t.s.cfg.StateDir == "" {
+		return
+	}
+	t.rec.mu.Lock()
+	defer t.rec.mu.Unlock()
+	if t.rec.removed {
+		return
+	}
+	if err := t.writeRecordLocked(st); err != nil {
+		t.s.log.Warn("write resume record", "torrent", t.mi.Info.Name, "err", err)
+	}
+}
+
+func (t *torrent) writeRecordLocked(st resumeState) error {
+	dir := t.dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	rec := resumeRecord{
+		Dir:        dir,
+		AddedAt:    t.addedAt.UnixNano(),
+		Downloaded: st.downloaded,
+		Uploaded:   st.uploaded,
+		Files:      statFiles(t.dir, &t.mi.Info),
+	}
+	if !st.completedAt.IsZero() {
+		rec.CompletedAt = st.completedAt.UnixNano()
+	}
+	if st.paused {
+		rec.Paused = 1
+	}
+	if st.have != nil {
+		rec.Have = st.have.Bytes()
+	}
+	data, err := bencode.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode resume record: %w", err)
+	}
+	return writeFileAtomic(t.s.stateFile(t.mi.InfoHash, resumeExt), data)
+}
+
+// forget deletes the torrent's state files; no record is written after.
+func (t *torrent) forget() error {
+	if t.s.cfg.StateDir == "" {
+		return nil
+	}
+	t.rec.mu.Lock()
+	defer t.rec.mu.Unlock()
+	t.rec.removed = true
+	var errs []error
+	for _, ext := range []string{resumeExt, torrentExt} {
+		if err := os.Remove(t.s.stateFile(t.mi.InfoHash, ext)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// idleState is the record of a torrent with no run (t.mu held). It claims
+// no pieces: the last run may have ended without its data reaching the
+// disk (an I/O error), so they are verified again after a restart.
+func (t *torrent) idleState(paused bool) resumeState {
+	return resumeState{paused: paused, downloaded: t.downloaded, uploaded: t.uploaded, completedAt: t.completedAt}
+}
+
+// runState is the record of a run at this moment; have must be the
+// actor's own copy.
+func (r *run) runState(have *bitfield.Bitfield, paused bool) resumeState {
+	t := r.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return resumeState{
+		have:        have,
+		paused:      paused,
+		downloaded:  t.downloaded + r.downloaded.Load(),
+		uploaded:    t.uploaded + r.uploadedTotal(),
+		completedAt: t.completedAt,
+	}
+}
+
+// maybeSave records the run's verified pieces on a disk worker (sync
+// first, then the record) when one is due at once, or when new pieces were
+// verified and resumeEvery has passed. Called by the actor on its tick.
+func (r *run) maybeSave(now time.Time) {
+	if r.s.cfg.StateDir == "" || r.picker == nil || r.saving.Load() {
+		return
+	}
+	have := r.picker.Have()
+	if !r.saveNow && (have.Count() == r.savedCount || now.Sub(r.lastSave) < resumeEvery) {
+		return
+	}
+	r.savedCount, r.saveNow, r.lastSave = have.Count(), false, now
+	st := r.runState(have.Clone(), false)
+	r.saving.Store(true)
+	r.diskWG.Add(1)
+	r.s.disk.submit(func() {
+		defer r.diskWG.Done()
+		defer r.saving.Store(false)
+		if err := r.store.Sync(); err != nil {
+			r.log.Warn("sync before resume record", "err", err)
+			return
+		}
+		r.t.saveRecord(st)
+	})
+}
+
+// saveAtEnd records the run as it ends, before its storage is closed.
+func (r *run) saveAtEnd(endState State) {
+	if r.s.cfg.StateDir == "" {
+		return
+	}
+	have := r.initialHave // a run that never verified learned nothing new
+	if r.picker != nil {
+		have = r.finalHave
+		if err := r.store.Sync(); err != nil {
+			r.log.Warn("sync before resume record", "err", err)
+			have = nil
+		}
+	}
+	paused := endState == StatePaused && r.s.ctx.Err() == nil
+	r.t.saveRecord(r.runState(have, paused))
+}
+
+// statFiles describes the torrent's non-padding files as they are now.
+func statFiles(dir string, info *metainfo.Info) []resumeFile {
+	files := make([]resumeFile, 0, len(info.Files))
+	for _, f := range info.Files {
+		if f.Padding {
+			continue
+		}
+		rf := resumeFile{Size: -1}
+		if fi, err := os.Lstat(filepath.Join(dir, filepath.Join(f.Path...))); err == nil {
+			rf = resumeFile{Size: fi.Size(), Mtime: fi.ModTime().UnixNano()}
+		}
+		files = append(files, rf)
+	}
+	return files
+}
+
+// trustedHave returns the record's bitfield when the files on disk are as
+// the record left them, or nil and the reason to re-verify.
+func trustedHave(dir string, info *metainfo.Info, rec *resumeRecord) (*bitfield.Bitfield, string) {
+	if len(rec.Have) == 0 {
+		return nil, "no pieces recorded"
+	}
+	have, err := bitfield.FromBytes(rec.Have, info.NumPieces())
+	if err != nil {
+		return nil, err.Error()
+	}
+	now := statFiles(dir, info)
+	if len(now) != len(rec.Files) {
+		return nil, fmt.Sprintf("record lists %d files, torrent has %d", len(rec.Files), len(now))
+	}
+	for i := range now {
+		if now[i] != rec.Files[i] {
+			return nil, fmt.Sprintf("file %d changed since the record", i)
+		}
+	}
+	return have, ""
+}
+
+// readRecord reads and decodes one .resume file.
+func readRecord(path string) (*resumeRecord, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxResumeSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxResumeSize {
+		return nil, fmt.Errorf("record is over the %d-byte limit", maxResumeSize)
+	}
+	if len(data) == 0 || data[0] != 'd' {
+		return nil, errors.New("record is not a bencoded dict")
+	}
+	var rec resumeRecord
+	if err := bdecode.Decode(data, &rec, bdecode.Limits{MaxSize: maxResumeSize}); err != nil {
+		return nil, err
+	}
+	if rec.Dir == "" {
+		return nil, errors.New("record has no download folder")
+	}
+	if rec.Downloaded < 0 || rec.Uploaded < 0 {
+		return nil, errors.New("record has negative totals")
+	}
+	return &rec, nil
+}
+
+// loaded is one torrent read back from the state folder.
+type loaded struct {
+	path string // of the .resume file
+	mi   *metainfo.Torrent
+	rec  *resumeRecord
+}
+
+// loadState reads every record in the state folder; bad ones are skipped
+// with a warning naming the file.
+func (s *Session) loadState() []loaded {
+	dir := filepath.Join(s.cfg.StateDir, stateSubdir)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		s.log.Warn("read state folder", "dir", dir, "err", err)
+		return nil
+	}
+	var out []loaded
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || !strings.HasSuffix(name, resumeExt) {
+			continue
+		}
+		path := filepath.Join(dir, name)
+		l, err := loadOne(path, strings.TrimSuffix(path, resumeExt)+torrentExt)
+		if err != nil {
+			s.log.Warn("skipping resume record", "file", path, "err", err)
+			continue
+		}
+		out = append(out, l)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].rec.AddedAt != out[j].rec.AddedAt {
+			return out[i].rec.AddedAt < out[j].rec.AddedAt
+		}
+		return string(out[i].mi.InfoHash[:]) < string(out[j].mi.InfoHash[:])
+	})
+	return out
+}
+
+func loadOne(resumePath, torrentPath string) (loaded, error) {
+	var want [20]byte
+	stem := strings.TrimSuffix(filepath.Base(resumePath), resumeExt)
+	if len(stem) != 2*len(want) {
+		return loaded{}, errors.New("name is not an info-hash")
+	}
+	if _, err := hex.Decode(want[:], []byte(stem)); err != nil {
+		return loaded{}, errors.New("name is not an info-hash")
+	}
+	rec, err := readRecord(resumePath)
+	if err != nil {
+		return loaded{}, err
+	}
+	mi, err := metainfo.Load(torrentPath)
+	if err != nil {
+		return loaded{}, err
+	}
+	if mi.InfoHash != want {
+		return loaded{}, fmt.Errorf("%s holds info-hash %x", torrentPath, mi.InfoHash)
+	}
+	return loaded{path: resumePath, mi: mi, rec: rec}, nil
+}
+
+// restore re-adds the torrents of the state folder in their saved state.
+// Called by New before the listener starts.
+func (s *Session) restore() {
+	for _, l := range s.loadState() {
+		s.mu.Lock()
+		_, dup := s.byHash[l.mi.InfoHash]
+		if !dup {
+			s.nextID++
+		}
+		id := s.nextID
+		s.mu.Unlock()
+		if dup {
+			s.log.Warn("skipping resume record", "file", l.path, "err", "torrent already restored")
+			continue
+		}
+		t := newTorrent(s, id, l.mi, l.rec.Dir)
+		t.addedAt = time.Unix(0, l.rec.AddedAt)
+		if l.rec.CompletedAt != 0 {
+			t.completedAt = time.Unix(0, l.rec.CompletedAt)
+		}
+		t.downloaded, t.uploaded = l.rec.Downloaded, l.rec.Uploaded
+		have, why := trustedHave(t.dir, &l.mi.Info, l.rec)
+		if have == nil {
+			s.log.Info("re-verifying restored torrent", "torrent", l.mi.Info.Name, "reason", why)
+		}
+		t.have = have
+		s.mu.Lock()
+		s.torrents[t.id] = t
+		s.byHash[l.mi.InfoHash] = t
+		s.mu.Unlock()
+		if l.rec.Paused != 0 {
+			t.publishIdle(StatePaused, nil)
+		} else {
+			t.start()
+		}
+	}
+}
+
+// writeFileAtomic replaces path with data: a temp file in the same folder
+// is written and synced, renamed over path, and the folder synced.
+func writeFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	d, err := os.Open(dir)
+	if err == nil {
+		err = d.Sync()
+		d.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("sync folder %s: %w", dir, err)
+	}
+	return nil
+}
