@@ -31,11 +31,18 @@
 //
 // Save writes the file atomically (temporary file in the same folder, fsync,
 // rename, fsync of the folder) with mode 0600, creating the folder with mode
-// 0700. WriteDefault writes a commented file with every key at its default
-// and never overwrites an existing file.
+// 0700; it rewrites the whole file. WriteDefault writes a commented file with
+// every key at its default and never overwrites an existing file.
 //
-// Not done yet (later issues): Save rewrites the whole file from the
-// Settings value, so the user's own comments and layout are not kept when
-// the app saves a change; nothing watches the file for edits while the app
-// runs.
+// Update is how the app changes a setting while keeping the user's file: it
+// edits only the values that change (and adds missing keys at the end of
+// their table), leaving comments, layout and unknown keys byte for byte. It
+// refuses a file that is not valid TOML rather than overwrite it. Both Save
+// and Update write through the same atomic path, named
+// ".settings.toml.<digits>.tmp" while in flight; a write killed half way
+// leaves the old file whole, and the temporary file it may leave is removed
+// by the next Save or Update.
+//
+// Watch polls the file (stat every interval, a SHA-256 of the content every
+// 5th poll) and reports each change of content with what Load returns.
 package settings

@@ -14,13 +14,7 @@ func keyLines(data []byte) map[string]int {
 	lines := make(map[string]int)
 	// Parser.Shape counts lines from the start each time (quadratic on a
 	// big file), so lines come from a table of line starts instead.
-	var starts []int
-	starts = append(starts, 0)
-	for i, c := range data {
-		if c == '\n' {
-			starts = append(starts, i+1)
-		}
-	}
+	starts := lineStarts(data)
 	lineAt := func(r unstable.Range) int {
 		i, _ := slices.BinarySearch(starts, int(r.Offset)+1)
 		return i

@@ -56,40 +56,76 @@ func (p Problem) String() string {
 // MaxFileSize; the Settings returned with it are Default(). Load never
 // writes the file.
 func Load(path string) (Settings, []Problem, error) {
-	f, err := os.Open(path)
+	data, _, err := readFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Default(), nil, nil
 	}
 	if err != nil {
 		return Default(), nil, fmt.Errorf("load settings: %w", err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return Default(), nil, fmt.Errorf("load settings: %w", err)
-	}
-	if fi.IsDir() {
-		return Default(), nil, fmt.Errorf("load settings %s: is a folder, not a file", path)
-	}
-	if fi.Size() > MaxFileSize {
-		return Default(), nil, fmt.Errorf("load settings %s: file is %d bytes, more than the limit of %d", path, fi.Size(), MaxFileSize)
-	}
-	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
-	if err != nil {
-		return Default(), nil, fmt.Errorf("load settings %s: %w", path, err)
-	}
-	if len(data) > MaxFileSize {
-		return Default(), nil, fmt.Errorf("load settings %s: file is more than the limit of %d bytes", path, MaxFileSize)
-	}
 	s, problems := parse(data)
 	return s, problems, nil
 }
 
+// readFile reads the file at path, refusing a folder or anything larger
+// than MaxFileSize. A missing file gives an error wrapping fs.ErrNotExist.
+// The FileInfo is that of the file actually read.
+func readFile(path string) ([]byte, fs.FileInfo, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi.IsDir() {
+		return nil, nil, fmt.Errorf("%s: is a folder, not a file", path)
+	}
+	if fi.Size() > MaxFileSize {
+		return nil, nil, fmt.Errorf("%s: file is %d bytes, more than the limit of %d", path, fi.Size(), MaxFileSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(data) > MaxFileSize {
+		return nil, nil, fmt.Errorf("%s: file is more than the limit of %d bytes", path, MaxFileSize)
+	}
+	return data, fi, nil
+}
+
 // parse checks a whole file already bounded by MaxFileSize.
 func parse(data []byte) (Settings, []Problem) {
-	def := Default()
+	doc, bad := decode(data)
+	if bad != nil {
+		msg := fmt.Sprintf("more than %d keys", maxExpressions)
+		if !bad.tooMany {
+			msg = "invalid TOML: " + bad.detail
+		}
+		return Default(), []Problem{{Line: bad.line, Msg: msg + "; using the defaults for every key"}}
+	}
+	s, problems := checkKeys(data, doc)
+	if len(problems) > maxProblems {
+		more := len(problems) - (maxProblems - 1)
+		problems = append(problems[:maxProblems-1], Problem{Msg: fmt.Sprintf("%d more problems not shown", more)})
+	}
+	return s, problems
+}
+
+// badFile says why a whole file cannot be used.
+type badFile struct {
+	line    int    // 1-based; 0 when unknown
+	tooMany bool   // more than maxExpressions keys
+	detail  string // otherwise: the TOML syntax error, one line
+}
+
+// decode decodes a whole file already bounded by MaxFileSize, or says why
+// the file cannot be used at all (invalid TOML, too many keys).
+func decode(data []byte) (map[string]any, *badFile) {
 	if n := countExpressions(data); n > maxExpressions {
-		return def, []Problem{{Msg: fmt.Sprintf("more than %d keys; using the defaults for every key", maxExpressions)}}
+		return nil, &badFile{tooMany: true}
 	}
 	var doc map[string]any
 	if err := toml.Unmarshal(data, &doc); err != nil {
@@ -100,8 +136,15 @@ func parse(data []byte) (Settings, []Problem) {
 		}
 		msg := strings.TrimPrefix(err.Error(), "toml: ")
 		msg = trunc(strings.Join(strings.Fields(msg), " "), 120)
-		return def, []Problem{{Line: line, Msg: "invalid TOML: " + msg + "; using the defaults for every key"}}
+		return nil, &badFile{line: line, detail: msg}
 	}
+	return doc, nil
+}
+
+// checkKeys checks each key of doc, the decoded data, and returns the settings
+// and every problem (not capped), in line order.
+func checkKeys(data []byte, doc map[string]any) (Settings, []Problem) {
+	def := Default()
 	lines := keyLines(data)
 	lineOf := func(key string) int {
 		if l, ok := lines[key]; ok {
@@ -159,10 +202,6 @@ func parse(data []byte) (Settings, []Problem) {
 	slices.SortStableFunc(problems, func(a, b Problem) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), strings.Compare(a.Key, b.Key))
 	})
-	if len(problems) > maxProblems {
-		more := len(problems) - (maxProblems - 1)
-		problems = append(problems[:maxProblems-1], Problem{Msg: fmt.Sprintf("%d more problems not shown", more)})
-	}
 	return s, problems
 }
 

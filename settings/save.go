@@ -10,8 +10,8 @@ import (
 )
 
 // header opens every file Save and WriteDefault write.
-const header = `# Shoal settings. Edit while Shoal is closed; a mistake here never stops
-# Shoal from starting: the key falls back to its default and Shoal says why.
+const header = `# Shoal settings. Shoal notices when you save this file. A mistake here
+# never stops Shoal: the key falls back to its default and Shoal says why.
 # Delete a key to use its default.
 `
 
@@ -60,48 +60,102 @@ func check(data []byte, s Settings) error {
 // file gets mode 0600; a missing folder is created with mode 0700. Values
 // Load would not accept (a port of 70000, a negative limit) are refused
 // with an error and nothing is written. An empty Downloads.Folder is
-// written as "" (the user's Downloads folder).
+// written as "" (the user's Downloads folder). Save rewrites the whole
+// file; Update keeps the user's comments and layout.
 func Save(path string, s Settings) error {
 	data := render(s)
 	if err := check(data, s); err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := writeAtomic(path, data, nil); err != nil {
 		return fmt.Errorf("save settings: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, ".settings-*.tmp")
+	return nil
+}
+
+// tempPattern is the os.CreateTemp pattern of the temporary file written
+// next to the file called base: ".settings.toml.123456.tmp".
+func tempPattern(base string) string { return "." + base + ".*.tmp" }
+
+// isTemp reports whether name is a temporary file writeAtomic made for the
+// file called base: "." + base + "." + digits + ".tmp".
+func isTemp(name, base string) bool {
+	mid, ok := strings.CutPrefix(name, "."+base+".")
+	if !ok {
+		return false
+	}
+	mid, ok = strings.CutSuffix(mid, ".tmp")
+	if !ok || mid == "" {
+		return false
+	}
+	for i := 0; i < len(mid); i++ {
+		if mid[i] < '0' || mid[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// removeStaleTemps removes the temporary files an earlier writeAtomic left
+// next to path when its process was killed. Only one process writes the
+// settings file (Shoal runs once per user), so any such file is stale.
+// Failures are ignored: a leftover is harmless.
+func removeStaleTemps(dir, base string) {
+	entries, err := os.ReadDir(dir)
 	if err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return
+	}
+	for _, e := range entries {
+		if e.Type().IsRegular() && isTemp(e.Name(), base) {
+			os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
+}
+
+// writeAtomic writes data to path: a temporary file in the same folder
+// (mode 0600) is written and synced, beforeRename (when not nil) gets a
+// last chance to refuse, the file is renamed over path and the folder is
+// synced. A missing folder is created with mode 0700. Temporary files left
+// by a killed earlier write are removed first.
+func writeAtomic(path string, data []byte, beforeRename func() error) error {
+	dir, base := filepath.Dir(path), filepath.Base(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	removeStaleTemps(dir, base)
+	tmp, err := os.CreateTemp(dir, tempPattern(base))
+	if err != nil {
+		return err
 	}
 	tmpName := tmp.Name()
-	done := false
+	renamed := false
 	defer func() {
-		if !done {
+		if !renamed {
 			tmp.Close()
 			os.Remove(tmpName)
 		}
 	}()
 	if err := tmp.Chmod(0o600); err != nil && runtime.GOOS != "windows" {
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
 	if _, err := tmp.Write(data); err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
 	if err := tmp.Close(); err != nil {
-		os.Remove(tmpName)
-		done = true
-		return fmt.Errorf("save settings: %w", err)
+		return err
+	}
+	if beforeRename != nil {
+		if err := beforeRename(); err != nil {
+			return err
+		}
 	}
 	if err := os.Rename(tmpName, path); err != nil {
-		os.Remove(tmpName)
-		done = true
-		return fmt.Errorf("save settings: %w", err)
+		return err
 	}
-	done = true
+	renamed = true
 	return syncDir(dir)
 }
 
@@ -113,11 +167,11 @@ func syncDir(dir string) error {
 	}
 	d, err := os.Open(dir)
 	if err != nil {
-		return fmt.Errorf("save settings: sync folder: %w", err)
+		return fmt.Errorf("sync folder: %w", err)
 	}
 	defer d.Close()
 	if err := d.Sync(); err != nil {
-		return fmt.Errorf("save settings: sync folder: %w", err)
+		return fmt.Errorf("sync folder: %w", err)
 	}
 	return nil
 }
@@ -152,5 +206,8 @@ func WriteDefault(path string) error {
 		os.Remove(path)
 		return fmt.Errorf("write default settings: %w", err)
 	}
-	return syncDir(filepath.Dir(path))
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("write default settings: %w", err)
+	}
+	return nil
 }

@@ -83,7 +83,7 @@ func Default() Settings {
 			TurtleDownload: 1 << 20,
 			TurtleUpload:   256 << 10,
 		},
-		Queue: Queue{Downloads: 3, Seeds: 5},
+		Queue: Queue{Downloads: 3, Seeds: 0},
 		App:   App{Notifications: true},
 	}
 }

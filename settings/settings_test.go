@@ -285,10 +285,10 @@ func TestLoadBadFiles(t *testing.T) {
 			name: "several problems in line order",
 			file: withLine(20, `seeds = -3`) + "bogus = 1\n",
 			problems: []string{
-				`settings.toml:20: queue.seeds: -3 is out of range 0..10000; using 5`,
+				`settings.toml:20: queue.seeds: -3 is out of range 0..10000; using 0`,
 				`settings.toml:24: app.bogus: unknown key, ignored`,
 			},
-			want: func(s *Settings) { s.Queue.Seeds = 5 },
+			want: func(s *Settings) { s.Queue.Seeds = def.Queue.Seeds },
 		},
 		{
 			name:     "invalid TOML",
