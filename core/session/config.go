@@ -40,6 +40,17 @@ type Config struct {
 	// StateDir keeps the torrents and their resume records across restarts
 	// (in its "torrents" folder); empty means nothing is persisted.
 	StateDir string
+	// MaxActiveDownloads and MaxActiveSeeds bound the torrents downloading
+	// (or checking) and seeding at once; the others wait in StateQueued.
+	// 0 is no limit. See queue.go; SetQueue changes them live.
+	MaxActiveDownloads, MaxActiveSeeds int
+	// SeedRatio stops a seeding torrent (StateFinished) once uploaded /
+	// max(downloaded, size) reaches it; 0 is no limit.
+	SeedRatio float64
+	// SeedTime stops a seeding torrent (StateFinished) once it has seeded
+	// this long in this session; 0 is no limit. See seedlimit.go;
+	// SetSeedLimits changes both live.
+	SeedTime time.Duration
 }
 
 // Version is reported to peers and trackers.
@@ -76,6 +87,9 @@ func (c Config) withDefaults() Config {
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
+	c.MaxActiveDownloads = max(c.MaxActiveDownloads, 0)
+	c.MaxActiveSeeds = max(c.MaxActiveSeeds, 0)
+	c.SeedRatio, c.SeedTime = cleanSeedLimits(c.SeedRatio, c.SeedTime)
 	return c
 }
 

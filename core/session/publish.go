@@ -13,7 +13,7 @@ func (r *run) publish() {
 		snap.CompletedAt = r.completedAt
 	}
 	if r.state == StateChecking {
-		if n := r.info.NumPieces(); n > 0 {
+		if n := r.checkTotal; n > 0 {
 			snap.Checked = float64(r.checked.Load()) / float64(n)
 		}
 	}

@@ -25,9 +25,25 @@ import (
 // <infohash hex>.resume (a bencoded resumeRecord). A record only ever
 // claims pieces whose data reached the disk: the storage is synced first,
 // then the record is written, each file atomically (temp file, fsync,
-// rename, fsync of the folder). On start, a record whose files all still
-// have the recorded size and mtime is trusted without hashing; otherwise
-// the torrent is re-verified as a new one would be.
+// rename, fsync of the folder).
+//
+// A record is clean when it was made as a run ended in order (pause,
+// Close, error, seed limit: after the run's last write) or by a torrent
+// with no run, and claims every piece known done. Records made while a
+// torrent runs (after its check, every resumeEvery, on completion) are
+// not: writes go on after them. After a crash only what could be unsure
+// is hashed (restorePlan in recover.go):
+//
+//   - clean, files with the recorded sizes and mtimes: nothing is hashed;
+//   - clean, some file changed: the pieces touching changed files are;
+//   - not clean: the claimed pieces are trusted unless a file they touch
+//     is missing or too short, and the pieces not claimed are hashed
+//     (holes of sparse files are not even read).
+//
+// The trade-off: mtimes cannot be compared after a crash (the run kept
+// writing after its record), so a claimed piece that someone else changed
+// in the window between the last record and the crash is not noticed;
+// everything else that could be unsure is checked.
 
 const (
 	// resumeEvery is how often a run that verified new pieces records them.
@@ -46,9 +62,11 @@ type resumeRecord struct {
 	AddedAt     int64        `bencode:"added-at"`     // UnixNano
 	CompletedAt int64        `bencode:"completed-at"` // UnixNano; 0 = not complete
 	Paused      int64        `bencode:"paused"`       // 1 = paused by the user
+	Finished    int64        `bencode:"finished"`     // 1 = stopped by a seed limit
 	Downloaded  int64        `bencode:"downloaded"`
 	Uploaded    int64        `bencode:"uploaded"`
-	Have        []byte       `bencode:"have"` // empty: unknown, verify
+	Have        []byte       `bencode:"have"`  // empty: unknown, verify
+	Clean       int64        `bencode:"clean"` // 1 = made at an orderly end (see above)
 	Files       []resumeFile `bencode:"files"`
 }
 
@@ -61,7 +79,9 @@ type resumeFile struct {
 // resumeState is what a record says, before the files are looked at.
 type resumeState struct {
 	have                 *bitfield.Bitfield // nil: claims nothing
+	clean                bool               // see the doc comment above
 	paused               bool
+	finished             bool // stopped by a seed limit
 	downloaded, uploaded int64
 	completedAt          time.Time
 }
@@ -133,8 +153,14 @@ func (t *torrent) writeRecordLocked(st resumeState) error {
 	if st.paused {
 		rec.Paused = 1
 	}
+	if st.finished {
+		rec.Finished = 1
+	}
 	if st.have != nil {
 		rec.Have = st.have.Bytes()
+	}
+	if st.clean {
+		rec.Clean = 1
 	}
 	data, err := bencode.Marshal(rec)
 	if err != nil {
@@ -161,10 +187,18 @@ func (t *torrent) forget() error {
 }
 
 // idleState is the record of a torrent with no run (t.mu held). It claims
-// no pieces: the last run may have ended without its data reaching the
-// disk (an I/O error), so they are verified again after a restart.
+// the pieces known done, whose data was synced (a run that ends claims only
+// those, see saveAtEnd), less those left to check at the next start; it is
+// clean when none are.
 func (t *torrent) idleState(paused bool) resumeState {
-	return resumeState{paused: paused, downloaded: t.downloaded, uploaded: t.uploaded, completedAt: t.completedAt}
+	st := resumeState{paused: paused, downloaded: t.downloaded, uploaded: t.uploaded, completedAt: t.completedAt, clean: true}
+	if t.have != nil {
+		st.have = t.have
+		if t.check != nil {
+			st.have, st.clean = without(t.have, t.check), false
+		}
+	}
+	return st
 }
 
 // runState is the record of a run at this moment; have must be the
@@ -179,6 +213,7 @@ func (r *run) runState(have *bitfield.Bitfield, paused bool) resumeState {
 		downloaded:  t.downloaded + r.downloaded.Load(),
 		uploaded:    t.uploaded + r.uploadedTotal(),
 		completedAt: t.completedAt,
+		finished:    r.stoppedAs() == StateFinished,
 	}
 }
 
@@ -204,25 +239,36 @@ func (r *run) maybeSave(now time.Time) {
 			r.log.Warn("sync before resume record", "err", err)
 			return
 		}
+		r.synced.Store(st.have)
 		r.t.saveRecord(st)
 	})
 }
 
-// saveAtEnd records the run as it ends, before its storage is closed.
+// saveAtEnd records the run as it ends, after its last disk job and before
+// its storage is closed. The verified pieces (finalHave) are claimed once
+// synced; when the final Sync fails, only those synced for an earlier
+// record (or trusted at the start) stay claimed, the others are left to
+// check (finalCheck) and the record is not clean. A run that never
+// finished checking leaves what it started with.
 func (r *run) saveAtEnd(endState State) {
 	if r.s.cfg.StateDir == "" {
 		return
 	}
-	have := r.initialHave // a run that never verified learned nothing new
-	if r.picker != nil {
-		have = r.finalHave
-		if err := r.store.Sync(); err != nil {
-			r.log.Warn("sync before resume record", "err", err)
-			have = nil
+	st := r.runState(nil, endState == StatePaused && r.s.ctx.Err() == nil)
+	if r.picker == nil {
+		if r.initialHave != nil {
+			st.have = without(r.initialHave, r.initialCheck)
 		}
+		st.clean = r.initialHave == nil || r.initialCheck == nil
+	} else if err := r.store.Sync(); err != nil {
+		r.log.Warn("sync before resume record: claiming only the pieces synced before", "err", err)
+		synced := r.synced.Load()
+		r.finalHave, r.finalCheck = synced, without(r.finalHave, synced)
+		st.have = synced
+	} else {
+		st.have, st.clean = r.finalHave, true
 	}
-	paused := endState == StatePaused && r.s.ctx.Err() == nil
-	r.t.saveRecord(r.runState(have, paused))
+	r.t.saveRecord(st)
 }
 
 // statFiles describes the torrent's non-padding files as they are now.
@@ -239,28 +285,6 @@ func statFiles(dir string, info *metainfo.Info) []resumeFile {
 		files = append(files, rf)
 	}
 	return files
-}
-
-// trustedHave returns the record's bitfield when the files on disk are as
-// the record left them, or nil and the reason to re-verify.
-func trustedHave(dir string, info *metainfo.Info, rec *resumeRecord) (*bitfield.Bitfield, string) {
-	if len(rec.Have) == 0 {
-		return nil, "no pieces recorded"
-	}
-	have, err := bitfield.FromBytes(rec.Have, info.NumPieces())
-	if err != nil {
-		return nil, err.Error()
-	}
-	now := statFiles(dir, info)
-	if len(now) != len(rec.Files) {
-		return nil, fmt.Sprintf("record lists %d files, torrent has %d", len(rec.Files), len(now))
-	}
-	for i := range now {
-		if now[i] != rec.Files[i] {
-			return nil, fmt.Sprintf("file %d changed since the record", i)
-		}
-	}
-	return have, ""
 }
 
 // readRecord reads and decodes one .resume file.
@@ -376,19 +400,21 @@ func (s *Session) restore() {
 			t.completedAt = time.Unix(0, l.rec.CompletedAt)
 		}
 		t.downloaded, t.uploaded = l.rec.Downloaded, l.rec.Uploaded
-		have, why := trustedHave(t.dir, &l.mi.Info, l.rec)
-		if have == nil {
-			s.log.Info("re-verifying restored torrent", "torrent", l.mi.Info.Name, "reason", why)
+		have, check, why := restorePlan(t.dir, &l.mi.Info, l.rec)
+		if why != "" {
+			s.log.Info("checking restored torrent", "torrent", l.mi.Info.Name, "reason", why)
 		}
-		t.have = have
+		t.have, t.check = have, check
 		s.mu.Lock()
 		s.torrents[t.id] = t
 		s.byHash[l.mi.InfoHash] = t
 		s.mu.Unlock()
 		if l.rec.Paused != 0 {
 			t.publishIdle(StatePaused, nil)
+		} else if l.rec.Finished != 0 {
+			t.publishIdle(StateFinished, nil)
 		} else {
-			t.start()
+			s.enqueue(t) // New starts what the queue allows
 		}
 	}
 }

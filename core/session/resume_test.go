@@ -184,7 +184,7 @@ func waitRecordComplete(t testing.TB, path string, mi *metainfo.Torrent, timeout
 	for {
 		rec, err := readRecord(path)
 		if err == nil && rec.CompletedAt != 0 {
-			if have, why := trustedHave(rec.Dir, &mi.Info, rec); have != nil && have.Full() {
+			if have, check, why := restorePlan(rec.Dir, &mi.Info, rec); have != nil && have.Full() && check == nil {
 				return
 			} else if time.Now().After(deadline) {
 				t.Fatalf("%s: record not complete after %v: %s", path, timeout, why)

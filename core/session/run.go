@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,8 +51,9 @@ type diskResult struct {
 }
 
 type verifyResult struct {
-	have *bitfield.Bitfield
-	err  error
+	have    *bitfield.Bitfield
+	err     error
+	changed bool // differs from what was recorded: record it at once
 }
 
 // run is one lifetime of a torrent's actor. Everything below the line is
@@ -65,7 +67,8 @@ type run struct {
 	ctx       context.Context
 	cancel    context.CancelFunc
 	done      chan struct{}
-	stopState State // set before cancel by stopWith
+	stopMu    sync.Mutex
+	stopState State // set before cancel by stopWith (stopMu)
 
 	wg     sync.WaitGroup // dialers, announcers, verifier
 	diskWG sync.WaitGroup // this run's disk jobs
@@ -87,6 +90,7 @@ type run struct {
 	left       atomic.Int64
 	upClosed   atomic.Int64 // uploaded by peers already closed
 	upLive     atomic.Int64 // uploaded by open peers, refreshed each tick
+	seeding    atomic.Bool  // complete: holds a seed slot (queue.go)
 
 	// Owned by the actor.
 	initialHave *bitfield.Bitfield
@@ -108,6 +112,7 @@ type run struct {
 	ticks       int
 	completed   bool
 	completedAt time.Time
+	seedingFrom time.Time // when this run began seeding (seedlimit.go)
 	finalHave   *bitfield.Bitfield
 	partials    map[int]*partial // pieces being received
 	held        int64            // bytes of partial pieces in memory
@@ -122,6 +127,18 @@ type run struct {
 	saveNow       bool
 	lastSave      time.Time
 	saving        atomic.Bool // a record job is on the disk pool
+
+	// Recovery (recover.go): the pieces to check, from the start (read by
+	// the verifier too, never changed); how many, for Snapshot.Checked;
+	// the download folder as opened; the verified pieces not synced when
+	// the run ended (checked at the next start); the pieces whose data is
+	// known synced (at the check, then at each record: written by record
+	// jobs, read by saveAtEnd).
+	initialCheck *bitfield.Bitfield
+	checkTotal   int64
+	dirInfo      os.FileInfo
+	finalCheck   *bitfield.Bitfield
+	synced       atomic.Pointer[bitfield.Bitfield]
 }
 
 type addrInfo struct {
@@ -130,7 +147,7 @@ type addrInfo struct {
 	nextTry   time.Time
 }
 
-func newRun(t *torrent, have *bitfield.Bitfield) *run {
+func newRun(t *torrent, have, check *bitfield.Bitfield) *run {
 	ctx, cancel := context.WithCancel(t.s.ctx)
 	r := &run{
 		t:           t,
@@ -158,29 +175,43 @@ func newRun(t *torrent, have *bitfield.Bitfield) *run {
 		state:       StateChecking,
 		lastSave:    time.Now(),
 	}
+	r.initialCheck = check
 	r.left.Store(t.mi.Info.TotalLength)
 	return r
 }
 
-// stopWith asks the actor to end, leaving the torrent in state.
+// stopWith asks the actor to end, leaving the torrent in state; the
+// first request wins. It does not wait for the end (see torrent.stop).
 func (r *run) stopWith(state State) {
-	select {
-	case <-r.ctx.Done():
-	default:
+	r.stopMu.Lock()
+	defer r.stopMu.Unlock()
+	if r.ctx.Err() == nil {
 		r.stopState = state
 		r.cancel()
 	}
+}
+
+// stoppedAs is the state the run was asked to end in.
+func (r *run) stoppedAs() State {
+	r.stopMu.Lock()
+	defer r.stopMu.Unlock()
+	return r.stopState
 }
 
 func (r *run) loop() {
 	endState, endErr := StatePaused, error(nil)
 	defer func() {
 		r.shutdown(endState)
+		r.s.runEnding(r.t, endState)
 		r.t.runEnded(r, endState, endErr)
 		close(r.done)
-		if endState == StateError {
+		switch endState {
+		case StateError:
 			r.s.emit(Event{Kind: EventError, Torrent: r.t.snapshot(), Err: endErr})
+		case StateQueued, StateFinished:
+			r.s.emit(Event{Kind: EventStateChanged, Torrent: r.t.snapshot()})
 		}
+		r.s.wakeScheduler() // its slot is free
 	}()
 	if err := r.open(); err != nil {
 		endState, endErr = StateError, err
@@ -191,7 +222,7 @@ func (r *run) loop() {
 	for r.failErr == nil {
 		select {
 		case <-r.ctx.Done():
-			endState = r.stopState
+			endState = r.stoppedAs()
 			return
 		case ev := <-r.events:
 			r.onPeerEvent(ev)
@@ -216,27 +247,38 @@ func (r *run) loop() {
 // current event.
 func (r *run) fail(err error) {
 	if r.failErr == nil {
+		err = r.explain(err)
 		r.log.Error("torrent stopped", "err", err)
 		r.failErr = err
 	}
 }
 
 func (r *run) open() error {
+	if r.initialHave != nil && r.initialHave.Count() > 0 {
+		if err := folderMissing(r.t.dir); err != nil {
+			return err
+		}
+	}
 	st, err := storage.Open(r.t.dir, r.info, storage.Options{Logger: r.log})
 	if err != nil {
 		return fmt.Errorf("open storage: %w", err)
 	}
 	r.store = st
-	r.publish()
-	if r.initialHave != nil {
-		r.verified <- verifyResult{have: r.initialHave.Clone()}
-		return nil
+	if r.dirInfo, err = os.Stat(st.Dir()); err != nil {
+		return fmt.Errorf("open storage: %w", err)
 	}
+	r.checkTotal = int64(r.info.NumPieces())
+	if r.initialHave != nil {
+		r.checkTotal = 0
+		if r.initialCheck != nil {
+			r.checkTotal = int64(r.initialCheck.Count())
+		}
+	}
+	r.publish()
 	r.wg.Add(1)
 	go func() {
 		defer r.wg.Done()
-		have, err := st.Verify(r.ctx, r.s.cfg.VerifyWorkers, func(int, bool) { r.checked.Add(1) })
-		r.verified <- verifyResult{have: have, err: err}
+		r.verified <- r.checkData()
 	}()
 	return nil
 }
@@ -258,11 +300,16 @@ func (r *run) onVerified(v verifyResult) {
 	} else {
 		r.state = StateDownloading
 	}
-	// Pieces found by hashing are recorded at once; trusted ones already are.
+	// What the check changed is recorded at once; trusted pieces already
+	// are. Found pieces are synced (flushed by checkData when need be).
 	r.savedCount, r.savedComplete = v.have.Count(), r.completed
-	r.saveNow = r.initialHave == nil
+	r.saveNow = v.changed
+	r.synced.Store(v.have.Clone())
 	r.ready.Store(true)
+	r.noteSeeding(time.Now())
 	r.startAnnouncers()
+	r.maybeSave(time.Now())
+	r.dialMore(time.Now()) // peers offered while checking
 	r.publish()
 	r.s.emit(Event{Kind: EventStateChanged, Torrent: r.t.snapshot()})
 }
@@ -307,6 +354,7 @@ func (r *run) offerPeers(addrs []netip.AddrPort) {
 
 func (r *run) onTick(now time.Time) {
 	r.ticks++
+	r.watchFolder()
 	if r.picker != nil {
 		r.checkPeers(now)
 		if r.ticks%rechokeEvery == 0 {
@@ -317,6 +365,8 @@ func (r *run) onTick(now time.Time) {
 			r.savedComplete, r.saveNow = true, true
 		}
 		r.maybeSave(now)
+		r.noteSeeding(now)
+		r.checkSeedLimits(now)
 	}
 	r.publish()
 }

@@ -33,6 +33,7 @@ type Session struct {
 	tracker *tracker.Client
 	down    *bandwidth.Limiter
 	up      *bandwidth.Limiter
+	limits  seedLimits // seedlimit.go
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -45,6 +46,7 @@ type Session struct {
 	subs     map[int]chan Event
 	nextSub  int
 	closed   bool
+	q        scheduler // queue.go
 }
 
 // errNotFound is wrapped in the error for an unknown torrent id.
@@ -91,12 +93,16 @@ func New(cfg Config) (*Session, error) {
 		torrents: map[int]*torrent{},
 		byHash:   map[[20]byte]*torrent{},
 		subs:     map[int]chan Event{},
+		q:        newScheduler(cfg.MaxActiveDownloads, cfg.MaxActiveSeeds),
 	}
+	s.limits.set(cfg.SeedRatio, cfg.SeedTime)
 	if cfg.StateDir != "" {
 		s.restore()
 	}
-	s.wg.Add(1)
+	s.wg.Add(2)
 	go s.acceptLoop()
+	go s.scheduleLoop()
+	s.schedule() // start the restored torrents the queue allows
 	return s, nil
 }
 
@@ -111,7 +117,8 @@ type AddOptions struct {
 	Paused bool
 }
 
-// Add registers a torrent and starts it (checking existing data first).
+// Add registers a torrent and starts it (checking existing data first),
+// or queues it when no slot is free (queue.go).
 func (s *Session) Add(mi *metainfo.Torrent, opts AddOptions) (int, error) {
 	if opts.Dir == "" {
 		return 0, errors.New("add torrent: no download folder")
@@ -135,20 +142,28 @@ func (s *Session) Add(mi *metainfo.Torrent, opts AddOptions) (int, error) {
 	if err := t.persistNew(opts.Paused); err != nil {
 		s.log.Warn("save added torrent", "torrent", mi.Info.Name, "err", err)
 	}
+	changed, err := s.admit(t, opts.Paused)
+	s.emitStates(changed)
+	return t.id, err
+}
+
+// admit gives a just added torrent its first state: paused, or through
+// the queue running or queued. It returns the state changes to emit.
+func (s *Session) admit(t *torrent, paused bool) ([]Snapshot, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return t.id, errors.New("add torrent: session closed")
+		return nil, errors.New("add torrent: session closed")
 	}
 	if s.torrents[t.id] != t {
-		return t.id, fmt.Errorf("add %s: removed while being added", mi.Info.Name)
+		return nil, fmt.Errorf("add %s: removed while being added", t.mi.Info.Name)
 	}
-	if opts.Paused {
+	if paused {
 		t.publishIdle(StatePaused, nil)
-	} else {
-		t.start()
+		return nil, nil
 	}
-	return t.id, nil
+	s.enqueueLocked(t)
+	return s.scheduleLocked(), nil
 }
 
 func (s *Session) get(id int) (*torrent, error) {
@@ -161,38 +176,39 @@ func (s *Session) get(id int) (*torrent, error) {
 	return t, nil
 }
 
-// Pause stops all traffic of a torrent and releases its files.
+// Pause stops all traffic of a torrent and releases its files; a queued
+// torrent leaves the queue. A finished torrent stays finished.
 func (s *Session) Pause(id int) error {
 	t, err := s.get(id)
 	if err != nil {
 		return err
 	}
-	t.pause()
+	s.pauseTorrents([]*torrent{t})
 	return nil
 }
 
-// Resume restarts a paused or failed torrent.
+// Resume puts a paused, failed or finished torrent back through the queue:
+// it starts when a slot is free. A finished torrent seeds again with the
+// seed limits suspended until it is paused (seedlimit.go).
 func (s *Session) Resume(id int) error {
 	t, err := s.get(id)
 	if err != nil {
 		return err
 	}
-	t.resume()
+	s.resumeTorrents([]*torrent{t}, true)
 	return nil
 }
 
-// PauseAll pauses every torrent.
+// PauseAll pauses every torrent, queued ones included (finished ones stay
+// finished).
 func (s *Session) PauseAll() {
-	for _, t := range s.list() {
-		t.pause()
-	}
+	s.pauseTorrents(s.list())
 }
 
-// ResumeAll resumes every paused torrent.
+// ResumeAll puts every paused or failed torrent back through the queue,
+// in id order; finished torrents stay finished.
 func (s *Session) ResumeAll() {
-	for _, t := range s.list() {
-		t.resume()
-	}
+	s.resumeTorrents(s.list(), false)
 }
 
 // Remove stops a torrent and forgets it; with deleteData its files go too.
@@ -201,11 +217,13 @@ func (s *Session) Remove(id int, deleteData bool) error {
 	if err != nil {
 		return err
 	}
+	s.unwant([]*torrent{t})
 	t.pause()
 	s.mu.Lock()
 	delete(s.torrents, id)
 	delete(s.byHash, t.mi.InfoHash)
 	s.mu.Unlock()
+	s.schedule() // its slot, if it had one, is free
 	err = t.forget()
 	if deleteData {
 		err = errors.Join(err, t.deleteData())

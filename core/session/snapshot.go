@@ -14,6 +14,12 @@ const (
 	StateSeeding
 	StatePaused
 	StateError
+	// StateQueued: the torrent wants to run and waits for a download or
+	// seed slot (Config.MaxActiveDownloads, MaxActiveSeeds).
+	StateQueued
+	// StateFinished: complete, and stopped because a seed limit
+	// (Config.SeedRatio, SeedTime) was reached.
+	StateFinished
 )
 
 func (s State) String() string {
@@ -28,6 +34,10 @@ func (s State) String() string {
 		return "paused"
 	case StateError:
 		return "error"
+	case StateQueued:
+		return "queued"
+	case StateFinished:
+		return "finished"
 	}
 	return "unknown"
 }
@@ -44,7 +54,8 @@ type Snapshot struct {
 	Err string
 	// Size is the torrent's total length; Done the verified bytes.
 	Size, Done int64
-	// Checked is the fraction of existing data re-verified (StateChecking).
+	// Checked is the fraction of the pieces being checked that has been
+	// hashed so far (StateChecking).
 	Checked float64
 	// DownRate and UpRate are payload bytes per second.
 	DownRate, UpRate float64

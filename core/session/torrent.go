@@ -29,13 +29,20 @@ type torrent struct {
 	snap atomic.Pointer[Snapshot]
 	rec  persist // resume.go
 
+	sched schedState // queue.go; guarded by s.mu
+	// noSeedLimit: resumed while finished, it seeds on past the seed
+	// limits until it is paused (seedlimit.go).
+	noSeedLimit atomic.Bool
+
 	mu  sync.Mutex
 	cur *run // nil when not running
 	// Known between runs (written only while no run is active).
-	have        *bitfield.Bitfield // nil: unknown, verify on start
+	have        *bitfield.Bitfield // claimed done; nil: unknown, verify on start
+	check       *bitfield.Bitfield // to hash on the next start (recover.go)
 	downloaded  int64
 	uploaded    int64
 	completedAt time.Time
+	seeded      time.Duration // time spent seeding by earlier runs of this session
 }
 
 func newTorrent(s *Session, id int, mi *metainfo.Torrent, dir string) *torrent {
@@ -93,33 +100,33 @@ func (t *torrent) start() {
 	if t.cur != nil {
 		return
 	}
-	r := newRun(t, t.have)
+	r := newRun(t, t.have, t.check)
 	t.cur = r
+	t.publishIdle(StateChecking, nil) // until the actor publishes its own
 	go r.loop()
 }
 
-func (t *torrent) resume() {
-	t.mu.Lock()
-	running := t.cur != nil
-	t.mu.Unlock()
-	if !running {
-		t.start()
-		t.s.emit(Event{Kind: EventStateChanged, Torrent: t.snapshot()})
-	}
-}
-
+// pause stops the torrent and leaves it paused. The caller has taken it
+// out of the queue (Session.unwant), so nothing starts it again.
 func (t *torrent) pause() {
-	if t.stop(StatePaused) {
-		t.s.emit(Event{Kind: EventStateChanged, Torrent: t.snapshot()})
-		return
-	}
-	// Not running (error or already paused): an error becomes paused.
-	if snap := t.snapshot(); snap.State == StateError {
-		t.mu.Lock()
+	stopped := t.stop(StatePaused)
+	t.mu.Lock()
+	state := t.snapshot().State
+	// Not running: an error, a queued or a not yet started torrent becomes
+	// paused (a finished one stays finished); a run that ended otherwise
+	// than paused (stopped for the queue or a seed limit meanwhile, or
+	// failed) is paused too.
+	convert := t.cur == nil && state != StatePaused && (stopped || state != StateFinished)
+	var st resumeState
+	if convert {
 		t.publishIdle(StatePaused, nil)
-		st := t.idleState(true)
-		t.mu.Unlock()
+		st = t.idleState(true)
+	}
+	t.mu.Unlock()
+	if convert {
 		t.saveRecord(st)
+	}
+	if stopped || convert {
 		t.s.emit(Event{Kind: EventStateChanged, Torrent: t.snapshot()})
 	}
 }
@@ -146,13 +153,14 @@ func (t *torrent) runEnded(r *run, state State, err error) {
 		t.cur = nil
 	}
 	if r.finalHave != nil {
-		t.have = r.finalHave
+		t.have, t.check = r.finalHave, r.finalCheck
 	}
 	t.downloaded += r.downloaded.Load()
 	t.uploaded += r.uploadedTotal()
 	if !r.completedAt.IsZero() {
 		t.completedAt = r.completedAt
 	}
+	t.seeded += r.seededFor(time.Now())
 	t.publishIdle(state, err)
 }
 
