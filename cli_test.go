@@ -38,6 +38,16 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binDir = dir
+	// No test may reach the real user's running Shoal, settings or state:
+	// every process started here gets folders of its own.
+	for _, v := range []string{"HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME", "XDG_RUNTIME_DIR", "XDG_DOWNLOAD_DIR"} {
+		d := filepath.Join(dir, "user", v)
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Setenv(v, d)
+	}
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
 		os.RemoveAll(dir)
 		os.Exit(code)
@@ -123,10 +133,17 @@ type proc struct {
 // and waited for when the test ends.
 func start(t *testing.T, name string, args ...string) *proc {
 	t.Helper()
+	return startEnv(t, nil, name, args...)
+}
+
+// startEnv is start with extra environment variables (KEY=VALUE).
+func startEnv(t *testing.T, env []string, name string, args ...string) *proc {
+	t.Helper()
 	p := &proc{name: name, stdout: newOutput(), stderr: newOutput(), done: make(chan struct{})}
 	p.cmd = exec.Command(shoalBinary(t), args...)
 	// A race-detecting binary otherwise sleeps a second before exiting.
 	p.cmd.Env = append(os.Environ(), "GORACE="+strings.TrimSpace(os.Getenv("GORACE")+" atexit_sleep_ms=0"))
+	p.cmd.Env = append(p.cmd.Env, env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.stdout, p.stderr
 	if err := p.cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -409,8 +426,14 @@ func TestCLIExitStatusAndMessages(t *testing.T) {
 		stderr     string // first line, exactly; "" = must be empty
 		usageTitle string // expected in stderr when not ""
 	}{
-		{"no command", nil, 2, "", "Shoal — a BitTorrent client.", "usage:"},
-		{"unknown command", []string{"fetch"}, 2, "", `shoal: unknown command "fetch"`, "usage:"},
+		{"unknown command", []string{"fetch"}, 2, "", `shoal: unknown command "fetch" (see "shoal help")`, ""},
+		{"unknown app flag", []string{"--turbo"}, 2, "", `shoal: unknown command "--turbo" (see "shoal help")`, ""},
+		{"pause without id", []string{"pause"}, 2, "", "shoal pause: no torrent ID given", "usage: shoal list"},
+		{"pause of a name", []string{"pause", "alpha"}, 2, "", `shoal pause: "alpha" is not a torrent ID (a number from "shoal list")`, "usage: shoal list"},
+		{"list takes nothing", []string{"list", "1"}, 2, "", `shoal list: unexpected argument "1"`, "usage: shoal list"},
+		{"list with no app", []string{"list"}, 1, "", `shoal: Shoal is not running (start it with "shoal")`, ""},
+		{"quit with no app", []string{"quit"}, 0, "shoal is not running\n", "", ""},
+		{"open of nothing", []string{"open", filepath.Join(dir, "none.torrent")}, 1, "", "shoal: open " + filepath.Join(dir, "none.torrent") + ": no such file or directory", ""},
 		{"version", []string{"version"}, 0, "shoal " + session.Version + "\n", "", ""},
 		{"--version", []string{"--version"}, 0, "shoal " + session.Version + "\n", "", ""},
 		{"help", []string{"help"}, 0, "Shoal — a BitTorrent client.", "", ""},

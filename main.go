@@ -16,13 +16,24 @@ import (
 const usage = `Shoal — a BitTorrent client.
 
 usage:
+  shoal [--no-tray] [--verbose]      start Shoal (headless until the tray lands)
+  shoal [open] TORRENT...            hand torrents to the running Shoal, or
+                                     start it with them
+  shoal list                         show the running Shoal's torrents
+  shoal pause ID... | resume ID...   pause or resume torrents
+  shoal pause-all | resume-all
+  shoal remove [--delete-data] ID...
+  shoal quit                         save state, announce stopped, exit
+
   shoal download [--dir DIR] [--seed] [--port N] [--listen-ip IP]
                  [--down-limit RATE] [--up-limit RATE] TORRENT...
+                                     download without the app, then exit
   shoal create -o OUT.torrent [--tracker URL]... [--piece-size SIZE]
                [--private] [--comment C] PATH
   shoal version
 
-Run "shoal COMMAND --help" for a command's flags.
+Settings live in settings.toml in the user's config folder (shoal/); edits
+take effect while Shoal runs.
 `
 
 func main() {
@@ -30,28 +41,36 @@ func main() {
 }
 
 func run(args []string) int {
-	if len(args) == 0 {
-		fmt.Fprint(os.Stderr, usage)
-		return 2
-	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	// The first Ctrl-C asks for a clean stop; once it has, the default
-	// action comes back, so a second one ends the process at once.
+	// The first Ctrl-C or SIGTERM asks for a clean stop; once it has, the
+	// default action comes back, so a second one ends the process at once.
 	context.AfterFunc(ctx, stop)
 	env := console.OSEnv()
-	switch args[0] {
-	case "download":
+	cmd := ""
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch {
+	case cmd == "" || console.IsAppFlag(cmd):
+		return console.RunApp(ctx, env, args)
+	case cmd == "download":
 		return console.Download(ctx, env, args[1:])
-	case "create":
+	case cmd == "create":
 		return console.Create(ctx, env, args[1:])
-	case "version", "--version":
+	case cmd == "open":
+		return console.Open(ctx, env, args[1:])
+	case console.IsRemoteCommand(cmd):
+		return console.Remote(ctx, env, args)
+	case cmd == "version" || cmd == "--version":
 		fmt.Println("shoal", session.Version)
 		return 0
-	case "help", "-h", "--help":
+	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Print(usage)
 		return 0
+	case console.IsOpenArg(cmd):
+		return console.Open(ctx, env, args)
 	}
-	fmt.Fprintf(os.Stderr, "shoal: unknown command %q\n%s", args[0], usage)
+	fmt.Fprintf(os.Stderr, "shoal: unknown command %q (see \"shoal help\")\n", cmd)
 	return 2
 }

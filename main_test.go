@@ -66,6 +66,9 @@ func TestImportRule(t *testing.T) {
 			ri := rel(imp)
 			return !strings.HasPrefix(imp, module) || !under(ri, "core") || ri == "core/session"
 		}},
+		{"tray/control is stdlib only", func(pkg, imp string) bool {
+			return rel(pkg) != "tray/control" || !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") || strings.HasPrefix(imp, "golang.org/x/sys/")
+		}},
 		{"settings is a leaf", func(pkg, imp string) bool {
 			return !under(rel(pkg), "settings") || !strings.HasPrefix(imp, module)
 		}},

@@ -1,0 +1,199 @@
+// Package app is the long-running Shoal: it owns the single-instance
+// control socket, loads and watches the settings file, runs the session
+// with its state folder, logs status when there is no tray, and shuts down
+// in a bounded time. The tray (when there is one) and the headless mode
+// are both fronts on this one app.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/shoal-bt/shoal/core/session"
+	"github.com/shoal-bt/shoal/settings"
+	"github.com/shoal-bt/shoal/tray/control"
+)
+
+// Options say where the app keeps things. Zero values mean the user's
+// standard places (see Paths).
+type Options struct {
+	// SettingsPath is the settings file; written with its defaults on
+	// first run.
+	SettingsPath string
+	// StateDir holds the added torrents and their resume records.
+	StateDir string
+	// SocketPath is the control socket.
+	SocketPath string
+	// Logger receives the app's and the engine's log.
+	Logger *slog.Logger
+	// Open is handed to the app as if a second process had sent it
+	// (`shoal FILE.torrent` when no instance runs yet).
+	Open *control.Request
+	// StatusEvery is how often the headless mode logs a summary line
+	// (default 60 s; negative: never).
+	StatusEvery time.Duration
+	// WatchEvery is how often the settings file is checked for edits
+	// (default 1 s).
+	WatchEvery time.Duration
+	// ShutdownTimeout bounds saving state and announcing stopped on quit
+	// (default 10 s).
+	ShutdownTimeout time.Duration
+	// Ready, if set, is called once the control socket serves.
+	Ready func()
+
+	onSession func(*session.Session) // tests: the session once started
+}
+
+// Paths fills the empty paths of opts with the user's standard places.
+func (o Options) Paths() (Options, error) {
+	var err error
+	if o.SettingsPath == "" {
+		if o.SettingsPath, err = settings.Path(); err != nil {
+			return o, err
+		}
+	}
+	if o.StateDir == "" {
+		if o.StateDir, err = DefaultStateDir(); err != nil {
+			return o, err
+		}
+	}
+	if o.SocketPath == "" {
+		if o.SocketPath, err = control.DefaultPath(); err != nil {
+			return o, err
+		}
+	}
+	return o, nil
+}
+
+// DefaultStateDir is where torrents and resume data live:
+// $XDG_STATE_HOME/shoal (~/.local/state/shoal) on Linux and the BSDs,
+// os.UserConfigDir()/shoal elsewhere.
+func DefaultStateDir() (string, error) {
+	if d := os.Getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "shoal"), nil
+	}
+	if usesXDG() {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, ".local", "state", "shoal"), nil
+		}
+	}
+	dir, err := os.UserConfigDir()
+	if err != nil {
+		return "", fmt.Errorf("state folder: %w", err)
+	}
+	return filepath.Join(dir, "shoal"), nil
+}
+
+// Run runs the app until ctx ends or a quit command arrives. It returns an
+// error wrapping control.ErrRunning when another instance already runs
+// (the caller then hands its work over to that one).
+func Run(ctx context.Context, opts Options) error {
+	opts, err := opts.Paths()
+	if err != nil {
+		return err
+	}
+	opts = opts.withDefaults()
+	log := opts.Logger
+	ln, err := control.Listen(opts.SocketPath)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+
+	conf := loadSettings(opts.SettingsPath, log)
+	sess, err := newSession(conf, opts.StateDir, log)
+	if err != nil {
+		return err
+	}
+	if opts.onSession != nil {
+		opts.onSession(sess)
+	}
+	a := &app{opts: opts, log: log, sess: sess, conf: conf}
+	ctx, quit := context.WithCancel(ctx)
+	defer quit()
+	a.quit = quit
+
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		if err := control.Serve(ctx, ln, a, control.ServeOptions{Logger: log}); err != nil {
+			log.Error("control socket", "err", err)
+			quit()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		settings.Watch(ctx, opts.SettingsPath, opts.WatchEvery, a.settingsChanged)
+	}()
+	go func() {
+		defer wg.Done()
+		a.logStatus(ctx)
+	}()
+
+	log.Info("shoal is running", "version", session.Version, "listen", sess.ListenAddr(),
+		"torrents", len(sess.Torrents()), "settings", opts.SettingsPath, "control", ln.Path())
+	if opts.Open != nil {
+		resp := a.Handle(ctx, *opts.Open)
+		logResults(log, resp)
+	}
+	if opts.Ready != nil {
+		opts.Ready()
+	}
+	<-ctx.Done()
+	return a.shutdown()
+}
+
+func (o Options) withDefaults() Options {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.StatusEvery == 0 {
+		o.StatusEvery = time.Minute
+	}
+	if o.WatchEvery <= 0 {
+		o.WatchEvery = time.Second
+	}
+	if o.ShutdownTimeout <= 0 {
+		o.ShutdownTimeout = 10 * time.Second
+	}
+	return o
+}
+
+// app is the running instance.
+type app struct {
+	opts Options
+	log  *slog.Logger
+	sess *session.Session
+	quit context.CancelFunc
+
+	mu   sync.Mutex
+	conf settings.Settings // as last applied
+}
+
+// shutdown closes the session within ShutdownTimeout: state is saved and
+// trackers are told "stopped" (each announce is itself bounded).
+func (a *app) shutdown() error {
+	a.log.Info("shoal is stopping: saving state and announcing stopped")
+	done := make(chan error, 1)
+	go func() { done <- a.sess.Close() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			a.log.Warn("closing session", "err", err)
+		}
+	case <-time.After(a.opts.ShutdownTimeout):
+		a.log.Warn("shutdown is taking too long; exiting without waiting for the rest",
+			"timeout", a.opts.ShutdownTimeout)
+		return errors.New("shutdown timed out")
+	}
+	a.log.Info("shoal stopped")
+	return nil
+}

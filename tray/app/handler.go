@@ -1,0 +1,123 @@
+package app
+
+import (
+	"context"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+
+	"github.com/shoal-bt/shoal/core/session"
+	"github.com/shoal-bt/shoal/tray/control"
+)
+
+// Handle answers one control-socket request. It is called from the
+// control server's connection goroutines and only uses the session's
+// public, concurrency-safe API.
+func (a *app) Handle(_ context.Context, req control.Request) control.Response {
+	switch req.Command {
+	case control.CmdPing:
+		return control.Response{}
+	case control.CmdOpen:
+		return a.open(req)
+	case control.CmdList:
+		return control.Response{Torrents: statuses(a.sess.Torrents())}
+	case control.CmdPause:
+		return a.each(req.IDs, a.sess.Pause)
+	case control.CmdResume:
+		return a.each(req.IDs, a.sess.Resume)
+	case control.CmdRemove:
+		return a.each(req.IDs, func(id int) error { return a.sess.Remove(id, req.DeleteData) })
+	case control.CmdPauseAll:
+		a.sess.PauseAll()
+		return control.Response{}
+	case control.CmdResumeAll:
+		a.sess.ResumeAll()
+		return control.Response{}
+	case control.CmdQuit:
+		a.log.Info("quit requested over the control socket")
+		a.quit()
+		return control.Response{}
+	}
+	return control.Response{Error: fmt.Sprintf("unknown command %q", req.Command)}
+}
+
+// open adds the handed-over torrents into the download folder of the
+// current settings.
+func (a *app) open(req control.Request) control.Response {
+	a.mu.Lock()
+	dir := a.conf.Downloads.Folder
+	a.mu.Unlock()
+	var resp control.Response
+	for _, tf := range req.Torrents {
+		res := control.Result{Name: tf.Source}
+		id, err := a.sess.AddBytes(tf.Data, session.AddOptions{Dir: dir})
+		if id != 0 {
+			res.ID = id
+			if snap, serr := a.sess.Torrent(id); serr == nil {
+				res.Name = snap.Name
+			}
+		}
+		if err != nil {
+			res.Error = fmt.Sprintf("%s: %v", tf.Source, err)
+			a.log.Warn("could not add torrent", "source", tf.Source, "err", err)
+		} else {
+			a.log.Info("added torrent", "id", id, "name", res.Name, "dir", dir)
+		}
+		resp.Results = append(resp.Results, res)
+	}
+	for _, m := range req.Magnets {
+		resp.Results = append(resp.Results, control.Result{
+			Name:  m,
+			Error: "magnet links are not supported yet (coming with DHT and metadata exchange)",
+		})
+	}
+	return resp
+}
+
+// each applies op to every id, one result per id.
+func (a *app) each(ids []int, op func(int) error) control.Response {
+	var resp control.Response
+	for _, id := range ids {
+		res := control.Result{ID: id}
+		if snap, err := a.sess.Torrent(id); err == nil {
+			res.Name = snap.Name
+		}
+		if err := op(id); err != nil {
+			res.Error = err.Error()
+		}
+		resp.Results = append(resp.Results, res)
+	}
+	return resp
+}
+
+// statuses turns snapshots into what `shoal list` shows.
+func statuses(snaps []session.Snapshot) []control.Status {
+	out := make([]control.Status, 0, len(snaps))
+	for _, s := range snaps {
+		out = append(out, control.Status{
+			ID:         s.ID,
+			Name:       s.Name,
+			InfoHash:   hex.EncodeToString(s.InfoHash[:]),
+			Dir:        s.Dir,
+			State:      s.State.String(),
+			Error:      s.Err,
+			Size:       s.Size,
+			Done:       s.Done,
+			Progress:   s.Progress(),
+			DownRate:   s.DownRate,
+			UpRate:     s.UpRate,
+			ETA:        s.ETA,
+			Peers:      s.Peers,
+			Seeds:      s.Seeds,
+			Downloaded: s.Downloaded,
+			Uploaded:   s.Uploaded,
+		})
+	}
+	return out
+}
+
+func logResults(log *slog.Logger, resp control.Response) {
+	if resp.Error != "" {
+		log.Warn("open", "err", resp.Error)
+	}
+}

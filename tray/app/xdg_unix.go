@@ -1,0 +1,5 @@
+//go:build !windows && !darwin
+
+package app
+
+func usesXDG() bool { return true }
