@@ -5,7 +5,8 @@
 //
 //	[downloads]  folder
 //	[network]    port, peers_per_torrent, peers_total, dht, pex
-//	[limits]     download, upload, turtle, turtle_download, turtle_upload
+//	[limits]     download, upload, turtle, turtle_download, turtle_upload,
+//	             turtle_schedule
 //	[seeding]    ratio, time
 //	[queue]      downloads, seeds
 //	[app]        notifications, start_at_login
@@ -14,7 +15,10 @@
 // strings such as "0", "1500", "500KiB", "4MiB", "1.5GiB" (binary units
 // B, KiB, MiB, GiB, TiB; decimal kB/KB, MB, GB, TB are accepted too) or
 // plain TOML integers of bytes per second. Durations are Go duration
-// strings such as "24h" or "90m"; an empty string means none.
+// strings such as "24h" or "90m"; an empty string means none. The turtle
+// schedule is a string such as "weekdays 09:00-18:00; sat 10:00-12:00"
+// (see ParseSchedule); Settings keeps it as written and Schedule answers
+// when turtle mode is on and when that next changes.
 //
 // Load never refuses to start because of a mistake in the file: each bad
 // key (wrong type, unknown key, value out of range) becomes one Problem

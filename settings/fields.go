@@ -23,6 +23,9 @@ type field struct {
 	// (s untouched).
 	parse func(v any, s *Settings) string
 	value func(s *Settings) string
+	// using, when not "", is what a problem says the default is ("no
+	// schedule"); otherwise the default's value is shown.
+	using string
 }
 
 // fields lists every key in file order; tables appear in this order too.
@@ -68,6 +71,29 @@ func fields() []field {
 			func(s *Settings) *int64 { return &s.Limits.TurtleDownload }),
 		rateField("limits.turtle_upload", "Upload limit per second in turtle mode (\"0\" = unlimited).",
 			func(s *Settings) *int64 { return &s.Limits.TurtleUpload }),
+		{
+			key: "limits.turtle_schedule",
+			doc: "When turtle mode turns on by itself, by your computer's clock (\"\" = never):\n" +
+				"DAYS HH:MM-HH:MM, DAYS being daily, weekdays, weekends, a day (mon), a range\n" +
+				"(mon-fri; fri-mon goes round the weekend) or a list (sat,sun or mon-wed,fri).\n" +
+				"Join rules with \";\": \"weekdays 09:00-18:00; sat 10:00-12:00\". An end before\n" +
+				"the start runs past midnight (\"daily 22:00-06:00\"); \"24:00\" ends at midnight.\n" +
+				"Turtle mode turns off again at the end; a switch by hand lasts until the\n" +
+				"schedule's next start or end.",
+			parse: func(v any, s *Settings) string {
+				str, ok := v.(string)
+				if !ok {
+					return wrongType(v, `a schedule like "weekdays 09:00-18:00"`)
+				}
+				if _, err := ParseSchedule(str); err != nil {
+					return err.Error()
+				}
+				s.Limits.TurtleSchedule = str
+				return ""
+			},
+			value: func(s *Settings) string { return quote(s.Limits.TurtleSchedule) },
+			using: "no schedule",
+		},
 		{
 			key: "seeding.ratio",
 			doc: "Stop seeding a torrent once uploaded/downloaded reaches this (0 = no limit).",

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func FuzzLoad(f *testing.F) {
@@ -45,6 +46,9 @@ func FuzzLoad(f *testing.F) {
 			!filepath.IsAbs(s.Downloads.Folder):
 			t.Errorf("invalid settings: %+v", s)
 		}
+		if _, err := ParseSchedule(l.TurtleSchedule); err != nil {
+			t.Errorf("Load kept a schedule ParseSchedule refuses: %v", err)
+		}
 	})
 }
 
@@ -55,6 +59,7 @@ func fuzzChange(s *Settings) {
 	s.Network.Port = 4242
 	s.App.StartAtLogin = !s.App.StartAtLogin
 	s.Downloads.Folder = "/fuzz/\"q\" \\ ü"
+	s.Limits.TurtleSchedule = "weekdays 09:00-18:00"
 }
 
 func FuzzUpdate(f *testing.F) {
@@ -109,6 +114,70 @@ func FuzzUpdate(f *testing.F) {
 		}
 		if extra := newProblems(problems, after); len(extra) > 0 {
 			t.Errorf("new problems: %v", extra)
+		}
+	})
+}
+
+func FuzzParseSchedule(f *testing.F) {
+	for _, s := range []string{
+		"", "weekdays 09:00-18:00; sat 10:00-12:00", "daily 22:00-06:00",
+		"fri-mon 23:30-00:30", "sun 23:00-24:00", "mon-wed,fri 8:00-9:15",
+		"mon-fry 09:00-18:00", "weekdays-sun 1:00-2:00", "mon 24:00-01:00",
+	} {
+		f.Add(s)
+	}
+	// Instants spread over a week and its two DST changes in Berlin.
+	locs := []*time.Location{time.UTC, time.FixedZone("X", -(3*3600 + 1800))}
+	if berlin, err := time.LoadLocation("Europe/Berlin"); err == nil {
+		locs = append(locs, berlin)
+	}
+	var instants []time.Time
+	for _, loc := range locs {
+		for _, start := range []time.Time{
+			time.Date(2026, 3, 28, 0, 0, 0, 0, loc),
+			time.Date(2026, 10, 24, 0, 0, 0, 0, loc),
+		} {
+			for m := 0; m < 8*24*60; m += 37 {
+				instants = append(instants, start.Add(time.Duration(m)*time.Minute))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		s, err := ParseSchedule(in)
+		if err != nil {
+			if msg := err.Error(); strings.ContainsAny(msg, "\n\r") || len(msg) > 1000 {
+				t.Errorf("error not one short line: %q", msg)
+			}
+			if !s.IsZero() {
+				t.Error("a schedule returned with an error")
+			}
+			return
+		}
+		canon := s.String()
+		again, err := ParseSchedule(canon)
+		if err != nil {
+			t.Fatalf("String() %q does not parse: %v", canon, err)
+		}
+		if got := again.String(); got != canon {
+			t.Errorf("String() not canonical: %q then %q", canon, got)
+		}
+		for i, c := range instants {
+			if s.Active(c) != again.Active(c) {
+				t.Fatalf("%q and its String() %q differ at %v", in, canon, c)
+			}
+			if i%16 != 0 {
+				continue
+			}
+			next := s.NextChange(c)
+			if next.IsZero() {
+				continue
+			}
+			if !next.After(c) || next.Sub(c) > scheduleHorizon {
+				t.Fatalf("%q: NextChange(%v) = %v", in, c, next)
+			}
+			if s.Active(next) == s.Active(c) || s.Active(next.Add(-time.Nanosecond)) != s.Active(c) {
+				t.Fatalf("%q: no change at NextChange(%v) = %v", in, c, next)
+			}
 		}
 	})
 }

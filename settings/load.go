@@ -195,7 +195,11 @@ func checkKeys(data []byte, doc map[string]any) (Settings, []Problem) {
 				continue
 			}
 			if msg := f.parse(table[k], &s); msg != "" {
-				add(full, msg+"; using "+f.value(&def))
+				using := f.using
+				if using == "" {
+					using = f.value(&def)
+				}
+				add(full, msg+"; using "+using)
 			}
 		}
 	}

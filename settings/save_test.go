@@ -95,6 +95,7 @@ func TestSaveRefusesInvalid(t *testing.T) {
 		{"port", func(s *Settings) { s.Network.Port = 70000 }, "save settings: 70000 is out of range 0..65535; using 6881"},
 		{"negative rate", func(s *Settings) { s.Limits.Upload = -1 }, `save settings: "-1" must not be negative; using "0"`},
 		{"negative duration", func(s *Settings) { s.Seeding.Time = -time.Hour }, `save settings: "-1h" must not be negative; using ""`},
+		{"bad schedule", func(s *Settings) { s.Limits.TurtleSchedule = "daily 9-5" }, `save settings: "daily 9-5": "9" is not a time like "09:00"; using no schedule`},
 		{"relative folder", func(s *Settings) { s.Downloads.Folder = "rel" }, `save settings: "rel" is not an absolute path; using `},
 		{"invalid utf-8 folder", func(s *Settings) { s.Downloads.Folder = "/a\xff" }, "save settings: "},
 	}

@@ -48,6 +48,11 @@ type Limits struct {
 	Turtle         bool // when true the Turtle* limits apply instead
 	TurtleDownload int64
 	TurtleUpload   int64
+	// TurtleSchedule turns turtle mode on and off by the clock, as the
+	// user wrote it ("" = no schedule); Load has checked that
+	// ParseSchedule accepts it. It is kept as a string so that Settings
+	// stays comparable: call ParseSchedule when it is needed.
+	TurtleSchedule string
 }
 
 // Seeding is the [seeding] table: when a finished torrent stops seeding.

@@ -140,6 +140,7 @@ upload = 1000
 turtle = true
 turtle_download = "500KiB"
 turtle_upload = "0"
+turtle_schedule = "Weekdays 9:00-18:00; sat,sun 22:00-06:00"
 [seeding]
 ratio = 2.5
 time = "24h"
@@ -155,10 +156,11 @@ func userSettings() Settings {
 	return Settings{
 		Downloads: Downloads{Folder: "/srv/torrents"},
 		Network:   Network{Port: 7000, PeersPerTorrent: 30, PeersTotal: 100},
-		Limits:    Limits{Download: 4 << 20, Upload: 1000, Turtle: true, TurtleDownload: 500 << 10},
-		Seeding:   Seeding{Ratio: 2.5, Time: 24 * time.Hour},
-		Queue:     Queue{Downloads: 2, Seeds: 1},
-		App:       App{StartAtLogin: true},
+		Limits: Limits{Download: 4 << 20, Upload: 1000, Turtle: true, TurtleDownload: 500 << 10,
+			TurtleSchedule: "Weekdays 9:00-18:00; sat,sun 22:00-06:00"},
+		Seeding: Seeding{Ratio: 2.5, Time: 24 * time.Hour},
+		Queue:   Queue{Downloads: 2, Seeds: 1},
+		App:     App{StartAtLogin: true},
 	}
 }
 
@@ -218,7 +220,7 @@ func TestLoadBadFiles(t *testing.T) {
 		{
 			name:     "misspelt table",
 			file:     strings.Replace(userFile, "[queue]", "[queu]", 1),
-			problems: []string{`settings.toml:18: queu: unknown key; did you mean queue?`},
+			problems: []string{`settings.toml:19: queu: unknown key; did you mean queue?`},
 			want:     func(s *Settings) { s.Queue = def.Queue },
 		},
 		{
@@ -252,15 +254,33 @@ func TestLoadBadFiles(t *testing.T) {
 			want:     func(s *Settings) { s.Limits.TurtleDownload = 1 << 20 },
 		},
 		{
+			name:     "bad schedule",
+			file:     withLine(15, `turtle_schedule = "mon-fry 09:00-18:00"`),
+			problems: []string{`settings.toml:15: limits.turtle_schedule: "mon-fry 09:00-18:00": unknown day "fry"; using no schedule`},
+			want:     func(s *Settings) { s.Limits.TurtleSchedule = "" },
+		},
+		{
+			name:     "schedule of the wrong type",
+			file:     withLine(15, `turtle_schedule = 9`),
+			problems: []string{`settings.toml:15: limits.turtle_schedule: 9 is an integer, want a schedule like "weekdays 09:00-18:00"; using no schedule`},
+			want:     func(s *Settings) { s.Limits.TurtleSchedule = "" },
+		},
+		{
+			name:     "schedule too long",
+			file:     withLine(15, `turtle_schedule = "`+strings.Repeat("mon 09:00-10:00; ", 40)+`"`),
+			problems: []string{`settings.toml:15: limits.turtle_schedule: schedule is 680 bytes, more than the limit of 512; using no schedule`},
+			want:     func(s *Settings) { s.Limits.TurtleSchedule = "" },
+		},
+		{
 			name:     "bad duration",
-			file:     withLine(17, `time = "1 day"`),
-			problems: []string{`settings.toml:17: seeding.time: "1 day" is not a duration like "24h"; using ""`},
+			file:     withLine(18, `time = "1 day"`),
+			problems: []string{`settings.toml:18: seeding.time: "1 day" is not a duration like "24h"; using ""`},
 			want:     func(s *Settings) { s.Seeding.Time = 0 },
 		},
 		{
 			name:     "ratio nan",
-			file:     withLine(16, `ratio = nan`),
-			problems: []string{`settings.toml:16: seeding.ratio: nan is out of range 0..10000; using 0.0`},
+			file:     withLine(17, `ratio = nan`),
+			problems: []string{`settings.toml:17: seeding.ratio: nan is out of range 0..10000; using 0.0`},
 			want:     func(s *Settings) { s.Seeding.Ratio = 0 },
 		},
 		{
@@ -283,10 +303,10 @@ func TestLoadBadFiles(t *testing.T) {
 		},
 		{
 			name: "several problems in line order",
-			file: withLine(20, `seeds = -3`) + "bogus = 1\n",
+			file: withLine(21, `seeds = -3`) + "bogus = 1\n",
 			problems: []string{
-				`settings.toml:20: queue.seeds: -3 is out of range 0..10000; using 0`,
-				`settings.toml:24: app.bogus: unknown key, ignored`,
+				`settings.toml:21: queue.seeds: -3 is out of range 0..10000; using 0`,
+				`settings.toml:25: app.bogus: unknown key, ignored`,
 			},
 			want: func(s *Settings) { s.Queue.Seeds = def.Queue.Seeds },
 		},
@@ -298,7 +318,7 @@ func TestLoadBadFiles(t *testing.T) {
 		{
 			name:     "duplicate key",
 			file:     userFile + "notifications = true\n",
-			problems: []string{`settings.toml:24: invalid TOML: key notifications is already defined; using the defaults for every key`},
+			problems: []string{`settings.toml:25: invalid TOML: key notifications is already defined; using the defaults for every key`},
 		},
 		{
 			name:     "binary garbage",

@@ -69,6 +69,30 @@ func TestUpdate(t *testing.T) {
 			want:   strings.Replace(commented, "  turtle_download = \"500KiB\"\n", "  turtle_download = \"500KiB\"\n  turtle_upload = \"1MiB\"\n", 1),
 		},
 		{
+			name:   "turtle schedule added to its table",
+			file:   ptr(commented),
+			change: func(s *Settings) { s.Limits.TurtleSchedule = "weekdays 09:00-18:00" },
+			want:   strings.Replace(commented, "  turtle_download = \"500KiB\"\n", "  turtle_download = \"500KiB\"\n  turtle_schedule = \"weekdays 09:00-18:00\"\n", 1),
+		},
+		{
+			name:   "turtle schedule changed and cleared",
+			file:   ptr("[limits]\nturtle_schedule = 'daily 22:00-06:00' # nights\n"),
+			change: func(s *Settings) { s.Limits.TurtleSchedule = "" },
+			want:   "[limits]\nturtle_schedule = \"\" # nights\n",
+		},
+		{
+			name:   "bad turtle schedule in the file left alone",
+			file:   ptr("[limits]\nturtle_schedule = \"mon-fry 09:00-18:00\"\nturtle = false\n"),
+			change: func(s *Settings) { s.Limits.Turtle = true },
+			want:   "[limits]\nturtle_schedule = \"mon-fry 09:00-18:00\"\nturtle = true\n",
+		},
+		{
+			name:   "bad turtle schedule in the file replaced",
+			file:   ptr("[limits]\nturtle_schedule = \"mon-fry 09:00-18:00\"\n"),
+			change: func(s *Settings) { s.Limits.TurtleSchedule = "mon-fri 09:00-18:00" },
+			want:   "[limits]\nturtle_schedule = \"mon-fri 09:00-18:00\"\n",
+		},
+		{
 			name:   "absent table is appended",
 			file:   ptr(commented),
 			change: func(s *Settings) { s.App.StartAtLogin = true },
@@ -191,6 +215,12 @@ func TestUpdate(t *testing.T) {
 			file:   ptr(commented),
 			change: func(s *Settings) { s.Network.Port = 70001 },
 			err:    "update settings: network.port: 70001 is out of range 0..65535",
+		},
+		{
+			name:   "schedule Load would refuse",
+			file:   ptr(commented),
+			change: func(s *Settings) { s.Limits.TurtleSchedule = "mon-fry 09:00-18:00" },
+			err:    `update settings: limits.turtle_schedule: "mon-fry 09:00-18:00": unknown day "fry"`,
 		},
 		{
 			name:   "folder not valid UTF-8",
