@@ -1,6 +1,3 @@
-// Package bandwidth measures and limits transfer rates: Meter is a sliding
-// window speed meter, Limiter a token bucket over golang.org/x/time/rate.
-// Both are safe for concurrent use and cheap on the hot path.
 package bandwidth
 
 import (

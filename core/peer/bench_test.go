@@ -4,6 +4,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/shoal-bt/shoal/core/bandwidth"
 	"github.com/shoal-bt/shoal/core/wire"
 )
 
@@ -35,6 +36,19 @@ func (p *blockPool) put(b []byte) {
 // receiving "actor" returning each buffer to a pool. cpu/op is the process's
 // user+system CPU time for it (both ends).
 func BenchmarkTransfer(b *testing.B) {
+	limits := func(bps int64) []*bandwidth.Limiter {
+		return []*bandwidth.Limiter{bandwidth.NewLimiter(bps), bandwidth.NewLimiter(bps)}
+	}
+	// The same transfer with no limiters, with a torrent and a global
+	// level both unlimited (what a session gives every peer), and with
+	// both limited far above what the loopback moves (every block taken
+	// from two buckets, none waiting).
+	b.Run("no-limiters", func(b *testing.B) { benchTransfer(b, nil, nil) })
+	b.Run("unlimited-levels", func(b *testing.B) { benchTransfer(b, limits(0), limits(0)) })
+	b.Run("limited-levels", func(b *testing.B) { benchTransfer(b, limits(1<<50), limits(1<<50)) })
+}
+
+func benchTransfer(b *testing.B, downLimit, upLimit []*bandwidth.Limiter) {
 	const (
 		total    = 256 << 20
 		block    = 16 << 10
@@ -50,9 +64,10 @@ func BenchmarkTransfer(b *testing.B) {
 		PieceLength: testPieceLen,
 		AllocBlock:  pool.get,
 		FreeBlock:   pool.put,
+		UpLimit:     upLimit,
 	})
 	downEvents := make(chan Event, 64)
-	down := New(nb, ha, Config{Events: downEvents, ReadBlock: patternRead, AllocBlock: pool.get})
+	down := New(nb, ha, Config{Events: downEvents, ReadBlock: patternRead, AllocBlock: pool.get, DownLimit: downLimit})
 	up.Start()
 	down.Start()
 	defer up.Close()

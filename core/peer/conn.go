@@ -100,9 +100,13 @@ type Config struct {
 	KeepAlive        time.Duration // the writer sends a keep-alive after this long idle
 	MaxQueuedUploads int           // queued requests beyond this: ErrFlooding
 
-	// DownLimit and UpLimit are the token buckets received piece data and
-	// sent piece data pass (tightest wins; nil entries are skipped). Other
-	// messages are never held back.
+	// DownLimit and UpLimit are the levels of token buckets received and
+	// sent piece data pass, narrowest first (the torrent's, then the
+	// session's: see bandwidth.Waiter); the tightest sets the pace and nil
+	// entries are skipped. The reader takes download tokens before it
+	// reads a piece's data, so a limited peer's data waits in the socket;
+	// the writer takes upload tokens before it reads a block from disk.
+	// Other messages are never held back.
 	DownLimit, UpLimit []*bandwidth.Limiter
 	Logger             *slog.Logger // nil: no logging
 }
@@ -135,6 +139,8 @@ type Conn struct {
 	addr     netip.AddrPort
 	cfg      Config
 	down, up *bandwidth.Meter
+	// The reader's and the writer's token waits.
+	downWait, upWait *bandwidth.Waiter
 
 	// ctx is cancelled when the connection dies: it ends token waits.
 	ctx    context.Context
@@ -167,17 +173,19 @@ func New(c net.Conn, remote wire.Handshake, cfg Config) *Conn {
 	cfg.setDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Conn{
-		nc:     c,
-		remote: remote,
-		addr:   addrPort(c.RemoteAddr()),
-		cfg:    cfg,
-		down:   bandwidth.NewMeter(nil),
-		up:     bandwidth.NewMeter(nil),
-		ctx:    ctx,
-		cancel: cancel,
-		wake:   make(chan struct{}, 1),
-		dead:   make(chan struct{}),
-		closed: make(chan struct{}),
+		nc:       c,
+		remote:   remote,
+		addr:     addrPort(c.RemoteAddr()),
+		cfg:      cfg,
+		down:     bandwidth.NewMeter(nil),
+		up:       bandwidth.NewMeter(nil),
+		downWait: bandwidth.NewWaiter(cfg.DownLimit...),
+		upWait:   bandwidth.NewWaiter(cfg.UpLimit...),
+		ctx:      ctx,
+		cancel:   cancel,
+		wake:     make(chan struct{}, 1),
+		dead:     make(chan struct{}),
+		closed:   make(chan struct{}),
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shoal-bt/shoal/core/bandwidth"
 	"github.com/shoal-bt/shoal/core/wire"
 )
 
@@ -18,9 +17,9 @@ func (c *Conn) readLoop() {
 		r.SetMaxBitfield((c.cfg.NumPieces + 7) / 8)
 	}
 	dl := deadline{set: c.nc.SetReadDeadline, timeout: c.cfg.ReadTimeout}
-	if hasLimit(c.cfg.DownLimit) {
+	if c.downWait.Levels() > 0 {
 		r.SetBeforePiece(func(n int) error {
-			if err := bandwidth.WaitAll(c.ctx, c.cfg.DownLimit, n); err != nil {
+			if err := c.downWait.Wait(c.ctx, n); err != nil {
 				return fmt.Errorf("wait for download tokens: %w", err)
 			}
 			// The wait may have outlasted the deadline armed before it.
@@ -68,13 +67,4 @@ func (c *Conn) post(ev Event) bool {
 	case <-c.closed:
 		return false
 	}
-}
-
-func hasLimit(ls []*bandwidth.Limiter) bool {
-	for _, l := range ls {
-		if l != nil {
-			return true
-		}
-	}
-	return false
 }

@@ -5,7 +5,6 @@ import (
 	"net"
 	"time"
 
-	"github.com/shoal-bt/shoal/core/bandwidth"
 	"github.com/shoal-bt/shoal/core/wire"
 )
 
@@ -82,24 +81,27 @@ func (w *writer) batch() error {
 		if !ok {
 			break
 		}
-		if d := bandwidth.ReserveAll(c.cfg.UpLimit, int(u.length)); d > 0 {
-			c.mu.Lock()
-			c.waiting, c.wanted = u, true
-			c.mu.Unlock()
-			// Send what is gathered now; keep sending control messages
-			// while the tokens come.
-			if err := w.flush(); err != nil {
-				return err
-			}
-			if err := w.waitTokens(d); err != nil {
-				return err
-			}
-			c.mu.Lock()
-			wanted := c.wanted
-			c.wanted = false
-			c.mu.Unlock()
-			if !wanted { // cancelled or cleared meanwhile
-				continue
+		if c.upWait.Levels() > 0 {
+			c.upWait.Begin(int(u.length))
+			if d, changed := c.upWait.Next(); d > 0 {
+				c.mu.Lock()
+				c.waiting, c.wanted = u, true
+				c.mu.Unlock()
+				// Send what is gathered now; keep sending control
+				// messages while the tokens come.
+				if err := w.flush(); err != nil {
+					return err
+				}
+				if err := w.waitTokens(d, changed); err != nil {
+					return err
+				}
+				c.mu.Lock()
+				wanted := c.wanted
+				c.wanted = false
+				c.mu.Unlock()
+				if !wanted { // cancelled or cleared meanwhile
+					continue
+				}
 			}
 		}
 		if err := w.addBlock(u); err != nil {
@@ -109,23 +111,40 @@ func (w *writer) batch() error {
 	return w.flush()
 }
 
-func (w *writer) waitTokens(d time.Duration) error {
-	if w.tokens == nil {
-		w.tokens = time.NewTimer(d)
-	} else {
-		w.tokens.Reset(d)
+// waitTokens waits until the upload begun on c.upWait may go, flushing
+// control messages as they are queued. d and changed are what Next said.
+func (w *writer) waitTokens(d time.Duration, changed <-chan struct{}) error {
+	c := w.c
+	for d > 0 {
+		if w.tokens == nil {
+			w.tokens = time.NewTimer(d)
+		} else {
+			w.tokens.Reset(d)
+		}
+		if err := w.sleep(changed); err != nil {
+			w.tokens.Stop()
+			return err
+		}
+		d, changed = c.upWait.Next()
 	}
+	return nil
+}
+
+// sleep waits for the token timer or a rate change, sending control
+// messages meanwhile.
+func (w *writer) sleep(changed <-chan struct{}) error {
 	for {
 		select {
 		case <-w.tokens.C:
 			return nil
+		case <-changed:
+			w.tokens.Stop()
+			return nil
 		case <-w.c.wake:
 			if err := w.flush(); err != nil {
-				w.tokens.Stop()
 				return err
 			}
 		case <-w.c.dead:
-			w.tokens.Stop()
 			return ErrClosed
 		}
 	}

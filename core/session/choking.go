@@ -69,5 +69,6 @@ func (r *run) checkPeers(now time.Time) {
 		pc.maxPending = min(max(target, minPending), pc.limit)
 	}
 	r.upLive.Store(live)
+	r.shapePipelines()
 	r.fillAll()
 }

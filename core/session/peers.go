@@ -30,6 +30,7 @@ type peerConn struct {
 
 	has        *bitfield.Bitfield
 	maxPending int // adaptive request pipeline depth
+	reqCap     int // bound on it while a download limit binds (pipeline.go); 0: none
 	limit      int // the peer's advertised reqq (or our default)
 	slowStart  bool
 	lastRate   float64
@@ -94,7 +95,6 @@ func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
 		}
 		return
 	}
-	limits := func(l *bandwidth.Limiter) []*bandwidth.Limiter { return []*bandwidth.Limiter{l} }
 	conn := peer.New(c, remote, peer.Config{
 		NumPieces:   r.info.NumPieces(),
 		Events:      r.events,
@@ -105,9 +105,10 @@ func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
 		// What we advertise as reqq: requests are records, data is read
 		// from disk only when sent.
 		MaxQueuedUploads: maxPendingCap,
-		DownLimit:        limits(r.s.down),
-		UpLimit:          limits(r.s.up),
-		Logger:           r.log,
+		// Narrowest level first (see bandwidth.Waiter).
+		DownLimit: []*bandwidth.Limiter{r.t.down, r.s.down},
+		UpLimit:   []*bandwidth.Limiter{r.t.up, r.s.up},
+		Logger:    r.log,
 	})
 	r.nextKey++
 	pc := &peerConn{
@@ -291,11 +292,13 @@ func (r *run) handle(pc *peerConn, m wire.Message) error {
 		pc.peerChoking = true
 		r.picker.ReleaseAll(pc.key)
 		pc.sent.clear()
+		r.shapePipelines()
 		r.fillAll()
 	case wire.Unchoke:
 		r.log.Debug("unchoked by peer", "addr", pc.addr)
 		pc.peerChoking = false
 		pc.lastBlock = time.Now()
+		r.shapePipelines()
 		r.fill(pc)
 	case wire.Interested:
 		pc.peerInterested = true
@@ -376,6 +379,7 @@ func (r *run) updateInterest(pc *peerConn) {
 	pc.amInterested = want
 	if want {
 		pc.c.Send(wire.AppendInterested(nil))
+		r.shapePipelines()
 		r.fill(pc)
 	} else {
 		pc.c.Send(wire.AppendNotInterested(nil))

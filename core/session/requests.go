@@ -18,7 +18,11 @@ func (r *run) fill(pc *peerConn) {
 		return
 	}
 	out := r.picker.Outstanding(pc.key)
-	want := pc.maxPending - out
+	depth := pc.maxPending
+	if pc.reqCap > 0 {
+		depth = min(depth, pc.reqCap)
+	}
+	want := depth - out
 	if pc.snubbed {
 		want = 1 - out
 	}

@@ -4,18 +4,14 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"runtime"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/anacrolix/torrent/bencode"
 
-	"github.com/shoal-bt/shoal/core/bdecode"
 	"github.com/shoal-bt/shoal/core/bitfield"
 	"github.com/shoal-bt/shoal/core/metainfo"
 )
@@ -68,6 +64,10 @@ type resumeRecord struct {
 	Have        []byte       `bencode:"have"`  // empty: unknown, verify
 	Clean       int64        `bencode:"clean"` // 1 = made at an orderly end (see above)
 	Files       []resumeFile `bencode:"files"`
+	// The torrent's own limits, bytes per second; absent (older records)
+	// or 0: none.
+	DownLimit int64 `bencode:"down-limit,omitempty"`
+	UpLimit   int64 `bencode:"up-limit,omitempty"`
 }
 
 // resumeFile is one non-padding file as it was when the record was made.
@@ -91,6 +91,9 @@ type resumeState struct {
 type persist struct {
 	mu      sync.Mutex
 	removed bool
+	// last is the record last written (or read back by restore): a change
+	// of limits rewrites it with only the limits changed.
+	last *resumeRecord
 }
 
 func (s *Session) stateFile(hash [20]byte, ext string) string {
@@ -162,11 +165,41 @@ func (t *torrent) writeRecordLocked(st resumeState) error {
 	if st.clean {
 		rec.Clean = 1
 	}
+	return t.writeLocked(&rec)
+}
+
+// writeLocked writes rec, with the torrent's limits as they are now, as
+// its record (t.rec.mu held).
+func (t *torrent) writeLocked(rec *resumeRecord) error {
+	rec.DownLimit, rec.UpLimit = t.down.Rate(), t.up.Rate()
+	t.rec.last = rec
 	data, err := bencode.Marshal(rec)
 	if err != nil {
 		return fmt.Errorf("encode resume record: %w", err)
 	}
 	return writeFileAtomic(t.s.stateFile(t.mi.InfoHash, resumeExt), data)
+}
+
+// saveLimits records the torrent's limits after a change: its last record
+// is written again with only them changed, as the claims and file states
+// it holds stay what they were (a running torrent records its progress on
+// its own schedule, taking the new limits with it).
+func (t *torrent) saveLimits() {
+	if t.s.cfg.StateDir == "" {
+		return
+	}
+	t.rec.mu.Lock()
+	defer t.rec.mu.Unlock()
+	if t.rec.removed || t.rec.last == nil {
+		return
+	}
+	if t.rec.last.DownLimit == t.down.Rate() && t.rec.last.UpLimit == t.up.Rate() {
+		return
+	}
+	rec := *t.rec.last
+	if err := t.writeLocked(&rec); err != nil {
+		t.s.log.Warn("write resume record", "torrent", t.mi.Info.Name, "err", err)
+	}
 }
 
 // forget deletes the torrent's state files; no record is written after.
@@ -285,138 +318,6 @@ func statFiles(dir string, info *metainfo.Info) []resumeFile {
 		files = append(files, rf)
 	}
 	return files
-}
-
-// readRecord reads and decodes one .resume file.
-func readRecord(path string) (*resumeRecord, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxResumeSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(data) > maxResumeSize {
-		return nil, fmt.Errorf("record is over the %d-byte limit", maxResumeSize)
-	}
-	if len(data) == 0 || data[0] != 'd' {
-		return nil, errors.New("record is not a bencoded dict")
-	}
-	var rec resumeRecord
-	if err := bdecode.Decode(data, &rec, bdecode.Limits{MaxSize: maxResumeSize}); err != nil {
-		return nil, err
-	}
-	if rec.Dir == "" {
-		return nil, errors.New("record has no download folder")
-	}
-	if rec.Downloaded < 0 || rec.Uploaded < 0 {
-		return nil, errors.New("record has negative totals")
-	}
-	return &rec, nil
-}
-
-// loaded is one torrent read back from the state folder.
-type loaded struct {
-	path string // of the .resume file
-	mi   *metainfo.Torrent
-	rec  *resumeRecord
-}
-
-// loadState reads every record in the state folder; bad ones are skipped
-// with a warning naming the file.
-func (s *Session) loadState() []loaded {
-	dir := filepath.Join(s.cfg.StateDir, stateSubdir)
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		s.log.Warn("read state folder", "dir", dir, "err", err)
-		return nil
-	}
-	var out []loaded
-	for _, e := range entries {
-		name := e.Name()
-		if e.IsDir() || !strings.HasSuffix(name, resumeExt) {
-			continue
-		}
-		path := filepath.Join(dir, name)
-		l, err := loadOne(path, strings.TrimSuffix(path, resumeExt)+torrentExt)
-		if err != nil {
-			s.log.Warn("skipping resume record", "file", path, "err", err)
-			continue
-		}
-		out = append(out, l)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].rec.AddedAt != out[j].rec.AddedAt {
-			return out[i].rec.AddedAt < out[j].rec.AddedAt
-		}
-		return string(out[i].mi.InfoHash[:]) < string(out[j].mi.InfoHash[:])
-	})
-	return out
-}
-
-func loadOne(resumePath, torrentPath string) (loaded, error) {
-	var want [20]byte
-	stem := strings.TrimSuffix(filepath.Base(resumePath), resumeExt)
-	if len(stem) != 2*len(want) {
-		return loaded{}, errors.New("name is not an info-hash")
-	}
-	if _, err := hex.Decode(want[:], []byte(stem)); err != nil {
-		return loaded{}, errors.New("name is not an info-hash")
-	}
-	rec, err := readRecord(resumePath)
-	if err != nil {
-		return loaded{}, err
-	}
-	mi, err := metainfo.Load(torrentPath)
-	if err != nil {
-		return loaded{}, err
-	}
-	if mi.InfoHash != want {
-		return loaded{}, fmt.Errorf("%s holds info-hash %x", torrentPath, mi.InfoHash)
-	}
-	return loaded{path: resumePath, mi: mi, rec: rec}, nil
-}
-
-// restore re-adds the torrents of the state folder in their saved state.
-// Called by New before the listener starts.
-func (s *Session) restore() {
-	for _, l := range s.loadState() {
-		s.mu.Lock()
-		_, dup := s.byHash[l.mi.InfoHash]
-		if !dup {
-			s.nextID++
-		}
-		id := s.nextID
-		s.mu.Unlock()
-		if dup {
-			s.log.Warn("skipping resume record", "file", l.path, "err", "torrent already restored")
-			continue
-		}
-		t := newTorrent(s, id, l.mi, l.rec.Dir)
-		t.addedAt = time.Unix(0, l.rec.AddedAt)
-		if l.rec.CompletedAt != 0 {
-			t.completedAt = time.Unix(0, l.rec.CompletedAt)
-		}
-		t.downloaded, t.uploaded = l.rec.Downloaded, l.rec.Uploaded
-		have, check, why := restorePlan(t.dir, &l.mi.Info, l.rec)
-		if why != "" {
-			s.log.Info("checking restored torrent", "torrent", l.mi.Info.Name, "reason", why)
-		}
-		t.have, t.check = have, check
-		s.mu.Lock()
-		s.torrents[t.id] = t
-		s.byHash[l.mi.InfoHash] = t
-		s.mu.Unlock()
-		if l.rec.Paused != 0 {
-			t.publishIdle(StatePaused, nil)
-		} else if l.rec.Finished != 0 {
-			t.publishIdle(StateFinished, nil)
-		} else {
-			s.enqueue(t) // New starts what the queue allows
-		}
-	}
 }
 
 // writeFileAtomic replaces path with data: a temp file in the same folder

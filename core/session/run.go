@@ -120,6 +120,12 @@ type run struct {
 	starved     bool
 	blockBuf    []piece.Block
 	msgBuf      []byte
+	// pipeline.go: the peers sharing the request budget, their rates
+	// and caps (reused each tick); whether counted in Session.receiving.
+	shaped     []*peerConn
+	shapeRates []float64
+	shapeCaps  []int
+	receiving  bool
 	// Resume records (resume.go): pieces counted at the last record, when
 	// it was made, and whether one is due at once.
 	savedCount    int
@@ -375,6 +381,7 @@ func (r *run) onTick(now time.Time) {
 // run's end (resume.go) and closes files.
 func (r *run) shutdown(endState State) {
 	r.cancel()
+	r.setReceiving(false)
 	for c, pc := range r.peers {
 		r.upClosed.Add(c.Uploaded().Total())
 		c.Close()

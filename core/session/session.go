@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shoal-bt/shoal/core/bandwidth"
@@ -34,6 +35,9 @@ type Session struct {
 	down    *bandwidth.Limiter
 	up      *bandwidth.Limiter
 	limits  seedLimits // seedlimit.go
+	// receiving counts the torrents receiving data, which share the
+	// download limit's pipeline budget (pipeline.go).
+	receiving atomic.Int64
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -115,6 +119,9 @@ type AddOptions struct {
 	Dir string
 	// Paused adds without starting.
 	Paused bool
+	// DownLimit and UpLimit are the torrent's own payload limits in bytes
+	// per second (0 = none); SetTorrentLimits changes them later.
+	DownLimit, UpLimit int64
 }
 
 // Add registers a torrent and starts it (checking existing data first),
@@ -122,6 +129,9 @@ type AddOptions struct {
 func (s *Session) Add(mi *metainfo.Torrent, opts AddOptions) (int, error) {
 	if opts.Dir == "" {
 		return 0, errors.New("add torrent: no download folder")
+	}
+	if err := checkLimits(opts.DownLimit, opts.UpLimit); err != nil {
+		return 0, fmt.Errorf("add torrent: %w", err)
 	}
 	s.mu.Lock()
 	if s.closed {
@@ -134,6 +144,8 @@ func (s *Session) Add(mi *metainfo.Torrent, opts AddOptions) (int, error) {
 	}
 	s.nextID++
 	t := newTorrent(s, s.nextID, mi, opts.Dir)
+	t.down.SetRate(opts.DownLimit)
+	t.up.SetRate(opts.UpLimit)
 	s.torrents[t.id] = t
 	s.byHash[mi.InfoHash] = t
 	s.mu.Unlock()
@@ -241,7 +253,9 @@ func (s *Session) AddPeer(id int, addr netip.AddrPort) error {
 	return nil
 }
 
-// SetLimits changes the global payload caps (bytes per second, 0 = none).
+// SetLimits changes the global payload caps (bytes per second, 0 or
+// less = none). Running transfers follow at once, waits already queued
+// included (limits.go).
 func (s *Session) SetLimits(down, up int64) {
 	s.down.SetRate(down)
 	s.up.SetRate(up)

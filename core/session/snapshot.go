@@ -64,6 +64,9 @@ type Snapshot struct {
 	Peers, Seeds         int
 	// ETA is the expected time to completion; -1 when unknown.
 	ETA time.Duration
+	// DownLimit and UpLimit are the torrent's own payload limits in bytes
+	// per second (0 = none; the session's limits apply on top).
+	DownLimit, UpLimit int64
 	// AddedAt and CompletedAt (zero until complete).
 	AddedAt, CompletedAt time.Time
 }

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/shoal-bt/shoal/core/bandwidth"
 	"github.com/shoal-bt/shoal/core/bitfield"
 	"github.com/shoal-bt/shoal/core/metainfo"
 	"github.com/shoal-bt/shoal/core/storage"
@@ -28,6 +29,9 @@ type torrent struct {
 
 	snap atomic.Pointer[Snapshot]
 	rec  persist // resume.go
+	// down and up are the torrent's own limits (limits.go), kept across
+	// its runs; its peers pass them before the session's.
+	down, up *bandwidth.Limiter
 
 	sched schedState // queue.go; guarded by s.mu
 	// noSeedLimit: resumed while finished, it seeds on past the seed
@@ -46,12 +50,21 @@ type torrent struct {
 }
 
 func newTorrent(s *Session, id int, mi *metainfo.Torrent, dir string) *torrent {
-	t := &torrent{s: s, id: id, mi: mi, dir: dir, addedAt: time.Now()}
+	t := &torrent{
+		s: s, id: id, mi: mi, dir: dir, addedAt: time.Now(),
+		down: bandwidth.NewLimiter(0), up: bandwidth.NewLimiter(0),
+	}
 	t.publishIdle(StateChecking, nil)
 	return t
 }
 
-func (t *torrent) snapshot() Snapshot { return *t.snap.Load() }
+// snapshot is the last published snapshot, with the torrent's limits as
+// they are now (they change outside the actor).
+func (t *torrent) snapshot() Snapshot {
+	snap := *t.snap.Load()
+	snap.DownLimit, snap.UpLimit = t.down.Rate(), t.up.Rate()
+	return snap
+}
 
 // baseSnapshot fills what does not depend on a run.
 func (t *torrent) baseSnapshot() Snapshot {
