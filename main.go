@@ -23,6 +23,9 @@ usage:
   shoal pause ID... | resume ID...   pause or resume torrents
   shoal pause-all | resume-all
   shoal remove [--delete-data] ID...
+  shoal limit [ID...] [--down RATE] [--up RATE]
+                                     speed limits: global (saved) or per torrent
+  shoal turtle [on|off]              the alternative ("turtle") limits
   shoal quit                         save state, announce stopped, exit
 
   shoal download [--dir DIR] [--seed] [--port N] [--listen-ip IP]

@@ -114,14 +114,14 @@ func Run(ctx context.Context, opts Options) error {
 	if opts.onSession != nil {
 		opts.onSession(sess)
 	}
-	a := &app{opts: opts, log: log, sess: sess, conf: conf}
+	a := &app{opts: opts, log: log, sess: sess, conf: conf, scheduleChanged: make(chan struct{}, 1)}
 	ctx, quit := context.WithCancel(ctx)
 	defer quit()
 	a.quit = quit
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	wg.Add(3)
+	wg.Add(4)
 	go func() {
 		defer wg.Done()
 		if err := control.Serve(ctx, ln, a, control.ServeOptions{Logger: log}); err != nil {
@@ -136,6 +136,10 @@ func Run(ctx context.Context, opts Options) error {
 	go func() {
 		defer wg.Done()
 		a.logStatus(ctx)
+	}()
+	go func() {
+		defer wg.Done()
+		a.followSchedule(ctx)
 	}()
 
 	log.Info("shoal is running", "version", session.Version, "listen", sess.ListenAddr(),
@@ -176,6 +180,11 @@ type app struct {
 
 	mu   sync.Mutex
 	conf settings.Settings // as last applied
+
+	saveMu sync.Mutex // one settings.Update at a time
+	// scheduleChanged wakes the schedule follower when the turtle
+	// schedule was edited.
+	scheduleChanged chan struct{}
 }
 
 // shutdown closes the session within ShutdownTimeout: state is saved and

@@ -33,6 +33,10 @@ func (a *app) Handle(_ context.Context, req control.Request) control.Response {
 	case control.CmdResumeAll:
 		a.sess.ResumeAll()
 		return control.Response{}
+	case control.CmdLimit:
+		return a.limit(req)
+	case control.CmdTurtle:
+		return a.turtle(req)
 	case control.CmdQuit:
 		a.log.Info("quit requested over the control socket")
 		a.quit()
@@ -111,6 +115,8 @@ func statuses(snaps []session.Snapshot) []control.Status {
 			Seeds:      s.Seeds,
 			Downloaded: s.Downloaded,
 			Uploaded:   s.Uploaded,
+			DownLimit:  s.DownLimit,
+			UpLimit:    s.UpLimit,
 		})
 	}
 	return out

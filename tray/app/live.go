@@ -16,6 +16,12 @@ func (a *app) settingsChanged(conf settings.Settings, problems []settings.Proble
 		a.log.Warn("settings file not applied; keeping the current settings until it is fixed")
 		return
 	}
+	a.apply(conf)
+}
+
+// apply puts conf in force, changing only what differs from the settings
+// applied before.
+func (a *app) apply(conf settings.Settings) {
 	a.mu.Lock()
 	old := a.conf
 	a.conf = conf
@@ -28,6 +34,13 @@ func (a *app) settingsChanged(conf settings.Settings, problems []settings.Proble
 		a.sess.SetLimits(down, up)
 		a.log.Info("speed limits now", "down", settings.FormatRate(down), "up", settings.FormatRate(up),
 			"turtle", conf.Limits.Turtle)
+	}
+	if conf.Limits.TurtleSchedule != old.Limits.TurtleSchedule {
+		select {
+		case a.scheduleChanged <- struct{}{}:
+		default:
+		}
+		a.log.Info("turtle schedule now", "schedule", conf.Limits.TurtleSchedule)
 	}
 	if conf.Queue != old.Queue {
 		a.sess.SetQueue(conf.Queue.Downloads, conf.Queue.Seeds)

@@ -18,10 +18,14 @@ const remoteUsage = `usage: shoal list
        shoal pause ID...    | shoal resume ID...
        shoal pause-all      | shoal resume-all
        shoal remove [--delete-data] ID...
+       shoal limit [--down RATE] [--up RATE]        (global, saved)
+       shoal limit ID... [--down RATE] [--up RATE]  (those torrents)
+       shoal turtle [on|off]
        shoal quit
 
 These talk to the running Shoal (start it with "shoal"). IDs are the
-numbers "shoal list" shows.
+numbers "shoal list" shows. RATE is bytes per second: 500KiB, 4MiB, 10MB;
+0 means unlimited.
 `
 
 // IsRemoteCommand reports whether name is a command for the running
@@ -29,7 +33,7 @@ numbers "shoal list" shows.
 func IsRemoteCommand(name string) bool {
 	switch name {
 	case control.CmdList, control.CmdPause, control.CmdResume, control.CmdPauseAll,
-		control.CmdResumeAll, control.CmdRemove, control.CmdQuit:
+		control.CmdResumeAll, control.CmdRemove, control.CmdQuit, control.CmdLimit, control.CmdTurtle:
 		return true
 	}
 	return false
@@ -75,8 +79,13 @@ func remoteRequest(args []string) (control.Request, error) {
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	var deleteData *bool
-	if req.Command == control.CmdRemove {
+	var down, up rateFlag
+	switch req.Command {
+	case control.CmdRemove:
 		deleteData = fs.Bool("delete-data", false, "delete the torrent's files too")
+	case control.CmdLimit:
+		fs.Var(&down, "down", "download limit per second (0 = unlimited)")
+		fs.Var(&up, "up", "upload limit per second (0 = unlimited)")
 	}
 	rest, err := parseInterspersed(fs, args[1:])
 	if err != nil {
@@ -85,9 +94,17 @@ func remoteRequest(args []string) (control.Request, error) {
 	if deleteData != nil {
 		req.DeleteData = *deleteData
 	}
+	fs.Visit(func(f *flag.Flag) {
+		switch f.Name {
+		case "down":
+			req.Down = &down.v
+		case "up":
+			req.Up = &up.v
+		}
+	})
 	switch req.Command {
-	case control.CmdPause, control.CmdResume, control.CmdRemove:
-		if len(rest) == 0 {
+	case control.CmdPause, control.CmdResume, control.CmdRemove, control.CmdLimit:
+		if len(rest) == 0 && req.Command != control.CmdLimit {
 			return req, errors.New("no torrent ID given")
 		}
 		for _, a := range rest {
@@ -96,6 +113,18 @@ func remoteRequest(args []string) (control.Request, error) {
 				return req, fmt.Errorf("%q is not a torrent ID (a number from \"shoal list\")", a)
 			}
 			req.IDs = append(req.IDs, id)
+		}
+		if req.Command == control.CmdLimit && len(req.IDs) > 0 && req.Down == nil && req.Up == nil {
+			return req, errors.New("give --down or --up for the torrents (see \"shoal list\" for their limits)")
+		}
+	case control.CmdTurtle:
+		switch {
+		case len(rest) > 1:
+			return req, fmt.Errorf("unexpected argument %q", rest[1])
+		case len(rest) == 1 && rest[0] != control.TurtleOn && rest[0] != control.TurtleOff:
+			return req, fmt.Errorf("turtle takes on or off, not %q", rest[0])
+		case len(rest) == 1:
+			req.Turtle = rest[0]
 		}
 	default:
 		if len(rest) > 0 {
@@ -131,6 +160,9 @@ func printResponse(env Env, req control.Request, resp control.Response) int {
 	case control.CmdQuit:
 		fmt.Fprintln(env.Stdout, "shoal is stopping")
 	}
+	if resp.Limits != nil && len(req.IDs) == 0 {
+		printLimits(env.Stdout, *resp.Limits)
+	}
 	return status
 }
 
@@ -144,8 +176,29 @@ func pastTense(cmd string) string {
 		return "resumed"
 	case control.CmdRemove:
 		return "removed"
+	case control.CmdLimit:
+		return "limited"
 	}
 	return cmd
+}
+
+// printLimits shows the global limits and which apply.
+func printLimits(w io.Writer, l control.Limits) {
+	rate := func(n int64) string {
+		if n == 0 {
+			return "unlimited"
+		}
+		return FormatRate(float64(n))
+	}
+	normal, turtle := " (in force)", ""
+	if l.Turtle {
+		normal, turtle = "", " (in force)"
+	}
+	fmt.Fprintf(w, "limits: down %s, up %s%s\n", rate(l.Down), rate(l.Up), normal)
+	fmt.Fprintf(w, "turtle: down %s, up %s%s\n", rate(l.TurtleDown), rate(l.TurtleUp), turtle)
+	if l.Schedule != "" {
+		fmt.Fprintf(w, "turtle schedule: %s\n", l.Schedule)
+	}
 }
 
 // printList renders `shoal list`: one row per torrent.

@@ -24,6 +24,16 @@ func TestRemoteRequest(t *testing.T) {
 		{args: []string{"resume", "-1"}, wantErr: "flag provided but not defined"},
 		{args: []string{"pause-all", "x"}, wantErr: `unexpected argument "x"`},
 		{args: []string{"pause", "--delete-data", "1"}, wantErr: "flag provided but not defined"},
+		{args: []string{"limit"}, want: control.Request{Command: "limit"}},
+		{args: []string{"limit", "--down", "4MiB"}, want: control.Request{Command: "limit", Down: ptr(4 << 20)}},
+		{args: []string{"limit", "3", "--up", "0", "--down", "500KiB"}, want: control.Request{Command: "limit", IDs: []int{3}, Down: ptr(500 << 10), Up: ptr(0)}},
+		{args: []string{"limit", "3"}, wantErr: "give --down or --up"},
+		{args: []string{"limit", "--down", "fast"}, wantErr: `invalid value "fast"`},
+		{args: []string{"limit", "--down", "-1"}, wantErr: `invalid value "-1"`},
+		{args: []string{"turtle"}, want: control.Request{Command: "turtle"}},
+		{args: []string{"turtle", "on"}, want: control.Request{Command: "turtle", Turtle: "on"}},
+		{args: []string{"turtle", "maybe"}, wantErr: `turtle takes on or off, not "maybe"`},
+		{args: []string{"turtle", "on", "off"}, wantErr: `unexpected argument "off"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
@@ -37,7 +47,8 @@ func TestRemoteRequest(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got.Command != tt.want.Command || got.DeleteData != tt.want.DeleteData || len(got.IDs) != len(tt.want.IDs) {
+			if got.Command != tt.want.Command || got.DeleteData != tt.want.DeleteData || len(got.IDs) != len(tt.want.IDs) ||
+				got.Turtle != tt.want.Turtle || !sameRate(got.Down, tt.want.Down) || !sameRate(got.Up, tt.want.Up) {
 				t.Fatalf("got %+v, want %+v", got, tt.want)
 			}
 			for i := range got.IDs {
@@ -90,5 +101,18 @@ func TestIsAppFlagAndOpenArg(t *testing.T) {
 		if got := IsOpenArg(arg); got != want {
 			t.Errorf("IsOpenArg(%q) = %v", arg, got)
 		}
+	}
+}
+
+func ptr(n int64) *int64 { return &n }
+
+func sameRate(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func TestPrintLimits(t *testing.T) {
+	var out bytes.Buffer
+	printLimits(&out, control.Limits{Down: 4 << 20, Turtle: true, TurtleDown: 1 << 20, TurtleUp: 256 << 10, Schedule: "weekdays 09:00-18:00"})
+	want := "limits: down 4.0 MiB/s, up unlimited\nturtle: down 1.0 MiB/s, up 256.0 KiB/s (in force)\nturtle schedule: weekdays 09:00-18:00\n"
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
 }

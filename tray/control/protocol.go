@@ -22,6 +22,14 @@ const (
 	CmdRemove    = "remove"     // remove IDs (DeleteData: their files too)
 	CmdQuit      = "quit"       // save state, announce stopped, exit
 	CmdPing      = "ping"       // is the instance up and serving
+	CmdLimit     = "limit"      // set or show limits: IDs' own, or global
+	CmdTurtle    = "turtle"     // switch the alternative limits on/off
+)
+
+// Turtle switch values.
+const (
+	TurtleOn  = "on"
+	TurtleOff = "off"
 )
 
 // Limits on what crosses the socket; both ends enforce them.
@@ -49,6 +57,12 @@ type Request struct {
 	Magnets []string `json:"magnets,omitempty"`
 	// DeleteData, with CmdRemove, deletes the torrents' files too.
 	DeleteData bool `json:"delete_data,omitempty"`
+	// Down and Up, with CmdLimit, are new rates in bytes per second
+	// (0 = unlimited; nil = unchanged): for IDs, else the global ones.
+	Down *int64 `json:"down,omitempty"`
+	Up   *int64 `json:"up,omitempty"`
+	// Turtle, with CmdTurtle, is TurtleOn, TurtleOff or "" (just report).
+	Turtle string `json:"turtle,omitempty"`
 }
 
 // TorrentFile is a .torrent handed over by content.
@@ -66,6 +80,18 @@ type Response struct {
 	Results []Result `json:"results,omitempty"`
 	// Torrents answers CmdList, in id order.
 	Torrents []Status `json:"torrents,omitempty"`
+	// Limits answers CmdLimit and CmdTurtle: the global limits after the
+	// command.
+	Limits *Limits `json:"limits,omitempty"`
+}
+
+// Limits are the global rate limits (bytes per second, 0 = unlimited).
+type Limits struct {
+	Down, Up             int64 // the normal limits
+	Turtle               bool  // whether the alternative ones apply now
+	TurtleDown, TurtleUp int64
+	// Schedule switches turtle on and off ("" = none).
+	Schedule string `json:",omitempty"`
 }
 
 // Result is the outcome for one item of a request.
@@ -94,4 +120,7 @@ type Status struct {
 	Seeds      int           `json:"seeds"`
 	Downloaded int64         `json:"downloaded"`
 	Uploaded   int64         `json:"uploaded"`
+	// DownLimit and UpLimit are the torrent's own limits (0 = none).
+	DownLimit int64 `json:"down_limit,omitempty"`
+	UpLimit   int64 `json:"up_limit,omitempty"`
 }

@@ -23,7 +23,11 @@ func Validate(req Request) error {
 		wantItems = true
 	case CmdPause, CmdResume, CmdRemove:
 		wantIDs = true
-	case CmdList, CmdPauseAll, CmdResumeAll, CmdQuit, CmdPing:
+	case CmdList, CmdPauseAll, CmdResumeAll, CmdQuit, CmdPing, CmdTurtle:
+	case CmdLimit:
+		if len(req.IDs) > 0 && req.Down == nil && req.Up == nil {
+			return fmt.Errorf("limit for torrents needs a down or up rate")
+		}
 	case "":
 		return fmt.Errorf("no command")
 	default:
@@ -37,12 +41,26 @@ func Validate(req Request) error {
 		return fmt.Errorf("%s takes no torrents or magnets", req.Command)
 	case wantIDs && len(req.IDs) == 0:
 		return fmt.Errorf("%s needs at least one torrent id", req.Command)
-	case !wantIDs && len(req.IDs) > 0:
+	case !wantIDs && len(req.IDs) > 0 && req.Command != CmdLimit:
 		return fmt.Errorf("%s takes no torrent ids", req.Command)
 	case len(req.IDs) > MaxItems:
 		return fmt.Errorf("%d torrent ids, over the limit of %d per request", len(req.IDs), MaxItems)
 	case items > MaxItems:
 		return fmt.Errorf("%d torrents and magnets, over the limit of %d per request", items, MaxItems)
+	}
+	if (req.Down != nil || req.Up != nil) && req.Command != CmdLimit {
+		return fmt.Errorf("%s takes no rates", req.Command)
+	}
+	for _, r := range []*int64{req.Down, req.Up} {
+		if r != nil && *r < 0 {
+			return fmt.Errorf("rate %d is negative", *r)
+		}
+	}
+	switch {
+	case req.Turtle != "" && req.Command != CmdTurtle:
+		return fmt.Errorf("%s takes no turtle switch", req.Command)
+	case req.Turtle != "" && req.Turtle != TurtleOn && req.Turtle != TurtleOff:
+		return fmt.Errorf("turtle is %q, want on or off", clip(req.Turtle, 20))
 	}
 	for _, id := range req.IDs {
 		if id <= 0 {

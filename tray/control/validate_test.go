@@ -32,6 +32,17 @@ func TestValidate(t *testing.T) {
 		{"resume-all", Request{Command: CmdResumeAll}, ""},
 		{"quit", Request{Command: CmdQuit}, ""},
 		{"ping", Request{Command: CmdPing}, ""},
+		{"limit report", Request{Command: CmdLimit}, ""},
+		{"limit global", Request{Command: CmdLimit, Down: rate(1 << 20)}, ""},
+		{"limit torrents", Request{Command: CmdLimit, IDs: []int{2}, Up: rate(0)}, ""},
+		{"limit torrents without rates", Request{Command: CmdLimit, IDs: []int{2}}, "needs a down or up rate"},
+		{"negative rate", Request{Command: CmdLimit, Down: rate(-1)}, "rate -1 is negative"},
+		{"rate on pause", Request{Command: CmdPause, IDs: []int{1}, Up: rate(5)}, "pause takes no rates"},
+		{"turtle report", Request{Command: CmdTurtle}, ""},
+		{"turtle on", Request{Command: CmdTurtle, Turtle: TurtleOn}, ""},
+		{"turtle maybe", Request{Command: CmdTurtle, Turtle: "maybe"}, `turtle is "maybe", want on or off`},
+		{"turtle on list", Request{Command: CmdList, Turtle: TurtleOff}, "list takes no turtle switch"},
+		{"turtle with ids", Request{Command: CmdTurtle, IDs: []int{1}}, "turtle takes no torrent ids"},
 		{"ids at the limit", Request{Command: CmdPause, IDs: ids(MaxItems)}, ""},
 		{"torrent at the limit", Request{Command: CmdOpen, Torrents: []TorrentFile{{Source: "big", Data: big[:MaxTorrentSize]}}}, ""},
 
@@ -105,3 +116,5 @@ func TestSizeText(t *testing.T) {
 		}
 	}
 }
+
+func rate(n int64) *int64 { return &n }
