@@ -166,10 +166,10 @@ func TestCrashRecovery(t *testing.T) {
 	n := mi.Info.NumPieces()
 	seed := swarmtest.Aria2Seed(t, torrent, src, swarmtest.LoopbackIP(41), 0)
 	waitListening(t, seed.Addr(), 30*time.Second)
-	proxy := newCountingProxy(t, swarmtest.LoopbackIP(42), seed.Addr())
+	proxy := swarmtest.NewPieceProxy(t, swarmtest.LoopbackIP(42), seed.Addr())
 	spec := crashSpec{
 		State: t.TempDir(), Dir: t.TempDir(), Torrent: torrent,
-		Listen: net.JoinHostPort(swarmtest.LoopbackIP(43), "0"), Peer: proxy.addr().String(),
+		Listen: net.JoinHostPort(swarmtest.LoopbackIP(43), "0"), Peer: proxy.Addr().String(),
 		DownLimit: limit,
 	}
 	record := filepath.Join(spec.State, stateSubdir, hex.EncodeToString(mi.InfoHash[:])+resumeExt)
@@ -199,7 +199,7 @@ func TestCrashRecovery(t *testing.T) {
 				claimed = have.Count()
 			}
 		}
-		before := proxy.payload.Load()
+		before := proxy.FromTarget().Payload()
 		c := startCrashChild(t, spec)
 		check := c.waitCheck(t, 60*time.Second)
 		// The restart hashed only the pieces its record does not claim.
@@ -225,15 +225,15 @@ func TestCrashRecovery(t *testing.T) {
 		} else {
 			c.finish(t, 60*time.Second)
 		}
-		proxy.waitIdle(t, 10*time.Second)
-		delivered = proxy.payload.Load() - before
+		proxy.WaitIdle(t, 10*time.Second)
+		delivered = proxy.FromTarget().Payload() - before
 		startDone = start
 	}
-	if proxy.lost.Load() {
+	if proxy.FromTarget().Lost() {
 		t.Fatal("the proxy lost its place in a stream: its counts are wrong")
 	}
 	last := delivered - (size - startDone)
-	total := proxy.payload.Load()
+	total := proxy.FromTarget().Payload()
 	t.Logf("piece bytes delivered: %d for a %d-byte torrent: %d fetched twice (%d after the kills, %d in the last run); bound per kill %d",
 		total, int64(size), total-size, refetched, last, crashRefetchBound(pieceLen))
 	if last > 2*pieceLen {

@@ -41,9 +41,9 @@ func TestDownloadAccuracy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			first := connect(t, s, id, px.addr(), &px.fromTarget)
-			moved, elapsed := measure(first.Add(warmUp), window, &px.fromTarget)
-			enoughLeft(t, &px.fromTarget, c)
+			first := connect(t, s, id, px.Addr(), px.FromTarget())
+			moved, elapsed := measure(first.Add(warmUp), window, px.FromTarget())
+			enoughLeft(t, px.FromTarget(), c)
 			check(t, "down limit", tc.limit, moved[0], elapsed, accuracyTol)
 		})
 	}
@@ -69,9 +69,9 @@ func TestUploadAccuracy(t *testing.T) {
 			leech := swarmtest.Aria2Leech(t, c.torrent, filepath.Join(t.TempDir(), "dl"), ariaIP, 0)
 			waitListening(t, leech, startTimeout)
 			px := newProxy(t, shoalIP, leech.Addr())
-			first := connect(t, s, id, px.addr(), &px.toTarget)
-			moved, elapsed := measure(first.Add(warmUp), window, &px.toTarget)
-			enoughLeft(t, &px.toTarget, c)
+			first := connect(t, s, id, px.Addr(), px.ToTarget())
+			moved, elapsed := measure(first.Add(warmUp), window, px.ToTarget())
+			enoughLeft(t, px.ToTarget(), c)
 			check(t, "up limit", tc.limit, moved[0], elapsed, accuracyTol)
 		})
 	}

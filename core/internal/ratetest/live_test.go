@@ -34,11 +34,11 @@ func TestLiveLimitChange(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first := connect(t, s, id, px.addr(), &px.fromTarget)
+	first := connect(t, s, id, px.Addr(), px.FromTarget())
 
 	// The rate before any change, for reference (the steady-state
 	// accuracy is TestDownloadAccuracy's business).
-	moved, elapsed := measure(first.Add(warmUp), liveWindow, &px.fromTarget)
+	moved, elapsed := measure(first.Add(warmUp), liveWindow, px.FromTarget())
 	got := float64(moved[0]) / elapsed.Seconds()
 	t.Logf("live down before any change at %d MiB/s: measured %.2f MiB/s over %.0f s (%+.1f%%, not checked)",
 		start/mib, got/mib, elapsed.Seconds(), 100*(got/start-1))
@@ -55,8 +55,8 @@ func TestLiveLimitChange(t *testing.T) {
 			t.Fatalf("Limits() = %d after SetLimits(%d, 0)", down, step.limit)
 		}
 		changed := time.Now()
-		moved, elapsed := measure(changed.Add(settle), liveWindow, &px.fromTarget)
-		enoughLeft(t, &px.fromTarget, c)
+		moved, elapsed := measure(changed.Add(settle), liveWindow, px.FromTarget())
+		enoughLeft(t, px.FromTarget(), c)
 		check(t, step.label, step.limit, moved[0], elapsed, liveTol)
 	}
 }

@@ -86,11 +86,27 @@ func newSession(t *testing.T, ip string, down, up int64) *session.Session {
 
 // seeder starts aria2c seeding c on ip (its own limits off) and a proxy
 // to it on proxyIP; it returns the proxy once aria2c accepts connections.
-func seeder(t *testing.T, c content, ip, proxyIP string) *proxy {
+func seeder(t *testing.T, c content, ip, proxyIP string) *swarmtest.PieceProxy {
 	t.Helper()
 	seed := swarmtest.Aria2Seed(t, c.torrent, c.src, ip, 0)
 	waitListening(t, seed, startTimeout)
 	return newProxy(t, proxyIP, seed.Addr())
+}
+
+// newProxy is a swarmtest.PieceProxy on ip to target whose cleanup fails
+// t when a piece counter lost its place in either direction.
+func newProxy(t testing.TB, ip string, target netip.AddrPort) *swarmtest.PieceProxy {
+	t.Helper()
+	p := swarmtest.NewPieceProxy(t, ip, target)
+	t.Cleanup(func() {
+		p.Close() // the counts are final before they are checked
+		for name, f := range map[string]*swarmtest.Flow{"from target": p.FromTarget(), "to target": p.ToTarget()} {
+			if f.Lost() {
+				t.Errorf("proxy %s: the piece counter lost its place in the stream %s", p.Addr(), name)
+			}
+		}
+	})
+	return p
 }
 
 // waitListening waits until the program's peer port accepts connections.
@@ -143,7 +159,7 @@ func waitSeeding(t *testing.T, s *session.Session, id int) {
 // piece payload on f, offering the peer again each second while Shoal has
 // no connection (a dial can fail while aria2c is still busy). It returns
 // the time of the first payload byte.
-func connect(t *testing.T, s *session.Session, id int, peer netip.AddrPort, f *flow) time.Time {
+func connect(t *testing.T, s *session.Session, id int, peer netip.AddrPort, f *swarmtest.Flow) time.Time {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
 	defer cancel()
@@ -163,8 +179,8 @@ func connect(t *testing.T, s *session.Session, id int, peer netip.AddrPort, f *f
 			}
 		}
 		select {
-		case <-f.first:
-			return f.firstAt
+		case <-f.First():
+			return f.FirstAt()
 		case <-tick.C:
 		case <-ctx.Done():
 			t.Fatalf("%s: no piece payload through %s after %v (%s, %d peers)", snap.Name, peer, startTimeout, snap.State, snap.Peers)
@@ -175,17 +191,17 @@ func connect(t *testing.T, s *session.Session, id int, peer netip.AddrPort, f *f
 // measure reads every flow's payload count at from and again at from+d
 // (timers closing a measurement window) and returns the bytes each moved
 // in between and the exact time between the two readings.
-func measure(from time.Time, d time.Duration, flows ...*flow) ([]int64, time.Duration) {
+func measure(from time.Time, d time.Duration, flows ...*swarmtest.Flow) ([]int64, time.Duration) {
 	waitUntil(from)
 	start := make([]int64, len(flows))
 	for i, f := range flows {
-		start[i] = f.payload.Load()
+		start[i] = f.Payload()
 	}
 	began := time.Now()
 	waitUntil(from.Add(d))
 	moved := make([]int64, len(flows))
 	for i, f := range flows {
-		moved[i] = f.payload.Load() - start[i]
+		moved[i] = f.Payload() - start[i]
 	}
 	return moved, time.Since(began)
 }
@@ -200,9 +216,9 @@ func waitUntil(at time.Time) {
 // enoughLeft fails t when f has carried so much of c that the torrent may
 // have run out of data inside the window (the measurement would then be
 // low for want of data, not because of the limit).
-func enoughLeft(t *testing.T, f *flow, c content) {
+func enoughLeft(t *testing.T, f *swarmtest.Flow, c content) {
 	t.Helper()
-	if moved := f.payload.Load(); moved > c.size-4*pieceLen {
+	if moved := f.Payload(); moved > c.size-4*pieceLen {
 		t.Fatalf("%s: %d of %d bytes moved: the torrent ran out inside the window, make it larger", c.name, moved, c.size)
 	}
 }

@@ -15,7 +15,7 @@ const shareTol = 0.10
 // swarm is one torrent Shoal downloads from its own aria2c seeder.
 type swarm struct {
 	c     content
-	px    *proxy
+	px    *swarmtest.PieceProxy
 	id    int
 	first time.Time
 }
@@ -43,7 +43,7 @@ func downloadEach(t *testing.T, s *session.Session, proxyIP string, sizes, downs
 		w.id = id
 	}
 	for _, w := range out {
-		w.first = connect(t, s, w.id, w.px.addr(), &w.px.fromTarget)
+		w.first = connect(t, s, w.id, w.px.Addr(), w.px.FromTarget())
 	}
 	return out
 }
@@ -72,9 +72,9 @@ func TestTwoTorrentsShareGlobalLimit(t *testing.T) {
 	// Each sized for the whole limit: a torrent left alone takes it all.
 	size := sizeFor(limit, window)
 	ws := downloadEach(t, s, shoalIP, []int64{size, size}, nil, []int{172, 173}, 400)
-	moved, elapsed := measure(windowAfter(ws), window, &ws[0].px.fromTarget, &ws[1].px.fromTarget)
+	moved, elapsed := measure(windowAfter(ws), window, ws[0].px.FromTarget(), ws[1].px.FromTarget())
 	for i, w := range ws {
-		enoughLeft(t, &w.px.fromTarget, w.c)
+		enoughLeft(t, w.px.FromTarget(), w.c)
 		check(t, fmt.Sprintf("global %d MiB/s shared, torrent %c gets half =", limit/mib, 'A'+i), limit/2, moved[i], elapsed, shareTol)
 	}
 	check(t, fmt.Sprintf("global %d MiB/s shared, both together =", limit/mib), limit, moved[0]+moved[1], elapsed, accuracyTol)
@@ -101,9 +101,9 @@ func TestPerTorrentLimit(t *testing.T) {
 			t.Errorf("torrent %c: snapshot limits %d down, %d up; want %d, 0", 'A'+i, snap.DownLimit, snap.UpLimit, want)
 		}
 	}
-	moved, elapsed := measure(windowAfter(ws), window, &ws[0].px.fromTarget, &ws[1].px.fromTarget)
+	moved, elapsed := measure(windowAfter(ws), window, ws[0].px.FromTarget(), ws[1].px.FromTarget())
 	for _, w := range ws {
-		enoughLeft(t, &w.px.fromTarget, w.c)
+		enoughLeft(t, w.px.FromTarget(), w.c)
 	}
 	check(t, fmt.Sprintf("global %d MiB/s, torrent A limited to", global/mib), limitA, moved[0], elapsed, accuracyTol)
 	check(t, fmt.Sprintf("global %d MiB/s, unlimited torrent B takes the rest =", global/mib), global-limitA, moved[1], elapsed, shareTol)
