@@ -48,6 +48,9 @@ func TestMain(m *testing.M) {
 		}
 		os.Setenv(v, d)
 	}
+	// Nor the user's desktop: the app runs headless unless a test gives
+	// it a private session bus.
+	os.Unsetenv("DBUS_SESSION_BUS_ADDRESS")
 	goleak.VerifyTestMain(m, goleak.Cleanup(func(code int) {
 		os.RemoveAll(dir)
 		os.Exit(code)

@@ -16,7 +16,7 @@ import (
 const usage = `Shoal — a BitTorrent client.
 
 usage:
-  shoal [--no-tray] [--verbose]      start Shoal (headless until the tray lands)
+  shoal [--no-tray] [--verbose]      start Shoal in the system tray (or headless)
   shoal [open] TORRENT...            hand torrents to the running Shoal, or
                                      start it with them
   shoal list                         show the running Shoal's torrents
@@ -33,6 +33,9 @@ usage:
                                      download without the app, then exit
   shoal create -o OUT.torrent [--tracker URL]... [--piece-size SIZE]
                [--private] [--comment C] PATH
+  shoal demo [--size SIZE] [--rate RATE] [--timeout DURATION]
+                                     a first look, no Internet needed: seeds
+                                     sample data to Shoal over loopback
   shoal version
 
 Settings live in settings.toml in the user's config folder (shoal/); edits
@@ -61,6 +64,8 @@ func run(args []string) int {
 		return console.Download(ctx, env, args[1:])
 	case cmd == "create":
 		return console.Create(ctx, env, args[1:])
+	case cmd == "demo":
+		return console.Demo(ctx, env, args[1:])
 	case cmd == "open":
 		return console.Open(ctx, env, args[1:])
 	case console.IsRemoteCommand(cmd):

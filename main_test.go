@@ -69,6 +69,15 @@ func TestImportRule(t *testing.T) {
 		{"tray/control is stdlib only", func(pkg, imp string) bool {
 			return rel(pkg) != "tray/control" || !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") || strings.HasPrefix(imp, "golang.org/x/sys/")
 		}},
+		{"only the tray's front talks to the desktop (systray, beeep, D-Bus, clipboard)", func(pkg, imp string) bool {
+			desktopLib := false
+			for _, l := range []string{"fyne.io/systray", "github.com/gen2brain/beeep", "github.com/godbus/dbus", "github.com/atotto/clipboard"} {
+				desktopLib = desktopLib || under(imp, l)
+			}
+			r := rel(pkg)
+			pure := under(r, "tray/menu") || under(r, "tray/app") || under(r, "tray/control") || under(r, "tray/console")
+			return !desktopLib || (under(r, "tray") && !pure)
+		}},
 		{"settings is a leaf", func(pkg, imp string) bool {
 			return !under(rel(pkg), "settings") || !strings.HasPrefix(imp, module)
 		}},

@@ -27,7 +27,7 @@ func crashB() Settings {
 		Limits:    Limits{Download: 1500, Upload: 3 << 30, TurtleDownload: 64 << 10, TurtleUpload: 1},
 		Seeding:   Seeding{Ratio: 0.75, Time: 90 * time.Minute},
 		Queue:     Queue{Downloads: 7, Seeds: 9},
-		App:       App{Notifications: true},
+		App:       App{Notifications: true, NotifyCompleted: true, NotifyErrors: true, NotifyAdded: true},
 	}
 }
 

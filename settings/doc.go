@@ -9,7 +9,12 @@
 //	             turtle_schedule
 //	[seeding]    ratio, time
 //	[queue]      downloads, seeds
-//	[app]        notifications, start_at_login
+//	[app]        notifications, notify_completed, notify_errors,
+//	             notify_added, start_at_login
+//
+// Each notify_* key switches one kind of desktop notification and counts
+// only while notifications, the master switch, is true (App.CompletedNotes,
+// ErrorNotes and AddedNotes combine the two).
 //
 // Rates are bytes per second, 0 meaning unlimited. In the file they are
 // strings such as "0", "1500", "500KiB", "4MiB", "1.5GiB" (binary units

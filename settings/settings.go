@@ -69,9 +69,26 @@ type Queue struct {
 
 // App is the [app] table.
 type App struct {
-	Notifications bool
-	StartAtLogin  bool
+	// Notifications is the master switch for desktop notifications; each
+	// kind also has its own switch. The *Notes methods combine the two.
+	Notifications   bool
+	NotifyCompleted bool // a download finished
+	NotifyErrors    bool // a torrent stopped with an error
+	NotifyAdded     bool // a browser or file manager handed over a torrent
+	StartAtLogin    bool
 }
+
+// CompletedNotes reports whether finished downloads are notified:
+// Notifications && NotifyCompleted.
+func (a App) CompletedNotes() bool { return a.Notifications && a.NotifyCompleted }
+
+// ErrorNotes reports whether failed torrents are notified:
+// Notifications && NotifyErrors.
+func (a App) ErrorNotes() bool { return a.Notifications && a.NotifyErrors }
+
+// AddedNotes reports whether torrents handed over by another program are
+// notified: Notifications && NotifyAdded.
+func (a App) AddedNotes() bool { return a.Notifications && a.NotifyAdded }
 
 // Default returns the settings used when the file does not say otherwise.
 func Default() Settings {
@@ -89,7 +106,12 @@ func Default() Settings {
 			TurtleUpload:   256 << 10,
 		},
 		Queue: Queue{Downloads: 3, Seeds: 0},
-		App:   App{Notifications: true},
+		App: App{
+			Notifications:   true,
+			NotifyCompleted: true,
+			NotifyErrors:    true,
+			NotifyAdded:     true,
+		},
 	}
 }
 

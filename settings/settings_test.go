@@ -149,6 +149,9 @@ downloads = 2
 seeds = 1
 [app]
 notifications = false
+notify_completed = false
+notify_errors = false
+notify_added = false
 start_at_login = true
 `
 
@@ -162,6 +165,12 @@ func userSettings() Settings {
 		Queue:   Queue{Downloads: 2, Seeds: 1},
 		App:     App{StartAtLogin: true},
 	}
+}
+
+// withoutApp returns userFile without its [app] table.
+func withoutApp() string {
+	i := strings.Index(userFile, "[app]\n")
+	return userFile[:i]
 }
 
 // withLine returns userFile with line n (1-based) replaced by text.
@@ -291,24 +300,44 @@ func TestLoadBadFiles(t *testing.T) {
 		},
 		{
 			name:     "table is not a table",
-			file:     "app = 5\n" + strings.Replace(userFile, "[app]\nnotifications = false\nstart_at_login = true\n", "", 1),
+			file:     "app = 5\n" + withoutApp(),
 			problems: []string{`settings.toml:1: app: 5 is an integer, want a table; using the defaults for app.*`},
 			want:     func(s *Settings) { s.App = def.App },
 		},
 		{
-			name:     "inline table",
-			file:     "app = { notifications = false,\n start_at_login = 3 }\n" + strings.Replace(userFile, "[app]\nnotifications = false\nstart_at_login = true\n", "", 1),
-			problems: []string{`settings.toml:2: app.start_at_login: 3 is an integer, want true or false; using false`},
-			want:     func(s *Settings) { s.App.StartAtLogin = false },
+			name: "inline table",
+			file: "app = { notifications = false, notify_completed = false,\n notify_errors = 1, notify_added = false,\n start_at_login = 3 }\n" + withoutApp(),
+			problems: []string{
+				`settings.toml:2: app.notify_errors: 1 is an integer, want true or false; using true`,
+				`settings.toml:3: app.start_at_login: 3 is an integer, want true or false; using false`,
+			},
+			want: func(s *Settings) { s.App.NotifyErrors = true; s.App.StartAtLogin = false },
 		},
 		{
 			name: "several problems in line order",
 			file: withLine(21, `seeds = -3`) + "bogus = 1\n",
 			problems: []string{
 				`settings.toml:21: queue.seeds: -3 is out of range 0..10000; using 0`,
-				`settings.toml:25: app.bogus: unknown key, ignored`,
+				`settings.toml:28: app.bogus: unknown key, ignored`,
 			},
 			want: func(s *Settings) { s.Queue.Seeds = def.Queue.Seeds },
+		},
+		{
+			name:     "notify switch of the wrong type",
+			file:     withLine(25, `notify_errors = "yes"`),
+			problems: []string{`settings.toml:25: app.notify_errors: "yes" is a string, want true or false; using true`},
+			want:     func(s *Settings) { s.App.NotifyErrors = true },
+		},
+		{
+			name:     "misspelt notify switch",
+			file:     withLine(24, `notify_complete = false`),
+			problems: []string{`settings.toml:24: app.notify_complete: unknown key; did you mean app.notify_completed?`},
+			want:     func(s *Settings) { s.App.NotifyCompleted = true },
+		},
+		{
+			name: "notify switches missing from an older file",
+			file: strings.Replace(userFile, "notify_completed = false\nnotify_errors = false\nnotify_added = false\n", "", 1),
+			want: func(s *Settings) { s.App.NotifyCompleted, s.App.NotifyErrors, s.App.NotifyAdded = true, true, true },
 		},
 		{
 			name:     "invalid TOML",
@@ -318,7 +347,7 @@ func TestLoadBadFiles(t *testing.T) {
 		{
 			name:     "duplicate key",
 			file:     userFile + "notifications = true\n",
-			problems: []string{`settings.toml:25: invalid TOML: key notifications is already defined; using the defaults for every key`},
+			problems: []string{`settings.toml:28: invalid TOML: key notifications is already defined; using the defaults for every key`},
 		},
 		{
 			name:     "binary garbage",
@@ -422,4 +451,24 @@ func writeFile(t *testing.T, data []byte) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+func TestAppNotes(t *testing.T) {
+	tests := []struct {
+		app                      App
+		completed, errors, added bool
+	}{
+		{app: Default().App, completed: true, errors: true, added: true},
+		{app: App{}, completed: false, errors: false, added: false},
+		{app: App{NotifyCompleted: true, NotifyErrors: true, NotifyAdded: true}, completed: false, errors: false, added: false},
+		{app: App{Notifications: true}, completed: false, errors: false, added: false},
+		{app: App{Notifications: true, NotifyErrors: true}, completed: false, errors: true, added: false},
+		{app: App{Notifications: true, NotifyCompleted: true, NotifyAdded: true}, completed: true, errors: false, added: true},
+	}
+	for _, tt := range tests {
+		got := [3]bool{tt.app.CompletedNotes(), tt.app.ErrorNotes(), tt.app.AddedNotes()}
+		if want := [3]bool{tt.completed, tt.errors, tt.added}; got != want {
+			t.Errorf("%+v: completed, errors, added = %v, want %v", tt.app, got, want)
+		}
+	}
 }

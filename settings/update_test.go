@@ -99,6 +99,18 @@ func TestUpdate(t *testing.T) {
 			want:   commented + "\n[app]\nstart_at_login = true\n",
 		},
 		{
+			name:   "notify switch added after the keys of its table",
+			file:   ptr("[app]\nnotifications = true # all\nstart_at_login = true\n"),
+			change: func(s *Settings) { s.App.NotifyErrors = false },
+			want:   "[app]\nnotifications = true # all\nstart_at_login = true\nnotify_errors = false\n",
+		},
+		{
+			name:   "notify switch changed in place",
+			file:   ptr("[app]\nnotify_added = true   # hand-overs\n"),
+			change: func(s *Settings) { s.App.NotifyAdded = false; s.App.NotifyCompleted = true },
+			want:   "[app]\nnotify_added = false   # hand-overs\n",
+		},
+		{
 			name:   "absent tables appended in file order",
 			file:   ptr(commented),
 			change: func(s *Settings) { s.App.StartAtLogin = true; s.Queue.Seeds = 9 },

@@ -350,3 +350,13 @@ func (s *Session) Close() error {
 	s.disk.close()
 	return s.tracker.Close()
 }
+
+// MagnetLink is torrent id's magnet link: its info-hash, name and
+// trackers.
+func (s *Session) MagnetLink(id int) (string, error) {
+	t, err := s.get(id)
+	if err != nil {
+		return "", err
+	}
+	return t.mi.MagnetURI(), nil
+}

@@ -46,6 +46,10 @@ type Options struct {
 	ShutdownTimeout time.Duration
 	// Ready, if set, is called once the control socket serves.
 	Ready func()
+	// Added, if set, is called for each torrent handed over (by `shoal
+	// open`, a browser or a file manager) and added; the tray notifies.
+	// It must not block.
+	Added func(id int, name string)
 
 	onSession func(*session.Session) // tests: the session once started
 }
@@ -90,41 +94,69 @@ func DefaultStateDir() (string, error) {
 	return filepath.Join(dir, "shoal"), nil
 }
 
-// Run runs the app until ctx ends or a quit command arrives. It returns an
-// error wrapping control.ErrRunning when another instance already runs
-// (the caller then hands its work over to that one).
+// Run runs the app until ctx ends or a quit command arrives: New, then
+// (*App).Run. It returns an error wrapping control.ErrRunning when another
+// instance already runs (the caller then hands its work over to that one).
 func Run(ctx context.Context, opts Options) error {
-	opts, err := opts.Paths()
+	a, err := New(opts)
 	if err != nil {
 		return err
+	}
+	return a.Run(ctx)
+}
+
+// New starts the app's parts that decide whether it can run at all: it
+// takes the control socket (an error wrapping control.ErrRunning when
+// another instance has it), loads the settings (writing the defaults on
+// first run) and starts the session, restoring the saved torrents. Nothing
+// is served until Run. A front (the tray) calls New first, so that a
+// second instance never shows an icon, then Run.
+func New(opts Options) (*App, error) {
+	opts, err := opts.Paths()
+	if err != nil {
+		return nil, err
 	}
 	opts = opts.withDefaults()
 	log := opts.Logger
 	ln, err := control.Listen(opts.SocketPath)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer ln.Close()
-
 	conf := loadSettings(opts.SettingsPath, log)
 	sess, err := newSession(conf, opts.StateDir, log)
 	if err != nil {
-		return err
+		ln.Close()
+		return nil, err
 	}
 	if opts.onSession != nil {
 		opts.onSession(sess)
 	}
-	a := &app{opts: opts, log: log, sess: sess, conf: conf, scheduleChanged: make(chan struct{}, 1)}
+	return &App{opts: opts, log: log, sess: sess, conf: conf, ln: ln,
+		quitReq: make(chan struct{}), scheduleChanged: make(chan struct{}, 1)}, nil
+}
+
+// Run serves the control socket, watches the settings and logs status
+// until ctx ends or Quit is called, then closes the session within
+// Options.ShutdownTimeout. It is called once.
+func (a *App) Run(ctx context.Context) error {
+	opts, log := a.opts, a.log
+	defer a.ln.Close()
 	ctx, quit := context.WithCancel(ctx)
 	defer quit()
-	a.quit = quit
+	go func() {
+		select {
+		case <-a.quitReq:
+			quit()
+		case <-ctx.Done():
+		}
+	}()
 
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Add(4)
 	go func() {
 		defer wg.Done()
-		if err := control.Serve(ctx, ln, a, control.ServeOptions{Logger: log}); err != nil {
+		if err := control.Serve(ctx, a.ln, a, control.ServeOptions{Logger: log}); err != nil {
 			log.Error("control socket", "err", err)
 			quit()
 		}
@@ -142,8 +174,8 @@ func Run(ctx context.Context, opts Options) error {
 		a.followSchedule(ctx)
 	}()
 
-	log.Info("shoal is running", "version", session.Version, "listen", sess.ListenAddr(),
-		"torrents", len(sess.Torrents()), "settings", opts.SettingsPath, "control", ln.Path())
+	log.Info("shoal is running", "version", session.Version, "listen", a.sess.ListenAddr(),
+		"torrents", len(a.sess.Torrents()), "settings", opts.SettingsPath, "control", a.ln.Path())
 	if opts.Open != nil {
 		resp := a.Handle(ctx, *opts.Open)
 		logResults(log, resp)
@@ -153,6 +185,35 @@ func Run(ctx context.Context, opts Options) error {
 	}
 	<-ctx.Done()
 	return a.shutdown()
+}
+
+// Quit asks Run to stop (as `shoal quit` does). It does not wait.
+func (a *App) Quit() {
+	a.quitOnce.Do(func() { close(a.quitReq) })
+}
+
+// Session is the running engine, for fronts that show and act on it.
+func (a *App) Session() *session.Session { return a.sess }
+
+// Settings are the settings in force (as last applied).
+func (a *App) Settings() settings.Settings {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.conf
+}
+
+// SettingsPath is the settings file.
+func (a *App) SettingsPath() string { return a.opts.SettingsPath }
+
+// Change saves a change the user made through a front (a menu checkbox)
+// to the settings file, editing only the changed keys, and puts it in
+// force. When the file cannot be written the change still applies until
+// Shoal stops and the error says so.
+func (a *App) Change(edit func(*settings.Settings)) error {
+	if msg := a.change(edit); msg != "" {
+		return errors.New(msg)
+	}
+	return nil
 }
 
 func (o Options) withDefaults() Options {
@@ -171,12 +232,15 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// app is the running instance.
-type app struct {
+// App is the running instance.
+type App struct {
 	opts Options
 	log  *slog.Logger
 	sess *session.Session
-	quit context.CancelFunc
+	ln   *control.Listener
+
+	quitReq  chan struct{} // closed by Quit
+	quitOnce sync.Once
 
 	mu   sync.Mutex
 	conf settings.Settings // as last applied
@@ -189,7 +253,7 @@ type app struct {
 
 // shutdown closes the session within ShutdownTimeout: state is saved and
 // trackers are told "stopped" (each announce is itself bounded).
-func (a *app) shutdown() error {
+func (a *App) shutdown() error {
 	a.log.Info("shoal is stopping: saving state and announcing stopped")
 	done := make(chan error, 1)
 	go func() { done <- a.sess.Close() }()

@@ -13,7 +13,7 @@ import (
 // Handle answers one control-socket request. It is called from the
 // control server's connection goroutines and only uses the session's
 // public, concurrency-safe API.
-func (a *app) Handle(_ context.Context, req control.Request) control.Response {
+func (a *App) Handle(_ context.Context, req control.Request) control.Response {
 	switch req.Command {
 	case control.CmdPing:
 		return control.Response{}
@@ -39,7 +39,7 @@ func (a *app) Handle(_ context.Context, req control.Request) control.Response {
 		return a.turtle(req)
 	case control.CmdQuit:
 		a.log.Info("quit requested over the control socket")
-		a.quit()
+		a.Quit()
 		return control.Response{}
 	}
 	return control.Response{Error: fmt.Sprintf("unknown command %q", req.Command)}
@@ -47,7 +47,7 @@ func (a *app) Handle(_ context.Context, req control.Request) control.Response {
 
 // open adds the handed-over torrents into the download folder of the
 // current settings.
-func (a *app) open(req control.Request) control.Response {
+func (a *App) open(req control.Request) control.Response {
 	a.mu.Lock()
 	dir := a.conf.Downloads.Folder
 	a.mu.Unlock()
@@ -66,6 +66,9 @@ func (a *app) open(req control.Request) control.Response {
 			a.log.Warn("could not add torrent", "source", tf.Source, "err", err)
 		} else {
 			a.log.Info("added torrent", "id", id, "name", res.Name, "dir", dir)
+			if a.opts.Added != nil {
+				a.opts.Added(id, res.Name)
+			}
 		}
 		resp.Results = append(resp.Results, res)
 	}
@@ -79,7 +82,7 @@ func (a *app) open(req control.Request) control.Response {
 }
 
 // each applies op to every id, one result per id.
-func (a *app) each(ids []int, op func(int) error) control.Response {
+func (a *App) each(ids []int, op func(int) error) control.Response {
 	var resp control.Response
 	for _, id := range ids {
 		res := control.Result{ID: id}

@@ -9,7 +9,7 @@ import (
 
 // limit answers CmdLimit: rates for the given torrents, or the global
 // ones (saved to the settings file, so they survive a restart).
-func (a *app) limit(req control.Request) control.Response {
+func (a *App) limit(req control.Request) control.Response {
 	if len(req.IDs) > 0 {
 		return a.each(req.IDs, func(id int) error {
 			snap, err := a.sess.Torrent(id)
@@ -48,7 +48,7 @@ func (a *app) limit(req control.Request) control.Response {
 
 // turtle answers CmdTurtle: the alternative limits on or off (saved to the
 // settings file), or just where they stand.
-func (a *app) turtle(req control.Request) control.Response {
+func (a *App) turtle(req control.Request) control.Response {
 	var resp control.Response
 	if req.Turtle != "" {
 		on := req.Turtle == control.TurtleOn
@@ -59,7 +59,7 @@ func (a *app) turtle(req control.Request) control.Response {
 }
 
 // limits reports the global limits in force.
-func (a *app) limits() *control.Limits {
+func (a *App) limits() *control.Limits {
 	a.mu.Lock()
 	l := a.conf.Limits
 	a.mu.Unlock()
@@ -75,7 +75,7 @@ func (a *app) limits() *control.Limits {
 // keys, and put in force at once. When the file cannot be written the
 // change still applies until Shoal stops; the returned text says so ("" =
 // saved).
-func (a *app) change(edit func(*settings.Settings)) string {
+func (a *App) change(edit func(*settings.Settings)) string {
 	a.saveMu.Lock()
 	defer a.saveMu.Unlock()
 	conf, err := settings.Update(a.opts.SettingsPath, edit)

@@ -8,7 +8,7 @@ import (
 // the seed limits change at once; the rest is noted as taking effect on the
 // next start. A file that is not valid TOML as a whole is not applied.
 // Called from the settings watcher's goroutine.
-func (a *app) settingsChanged(conf settings.Settings, problems []settings.Problem) {
+func (a *App) settingsChanged(conf settings.Settings, problems []settings.Problem) {
 	logProblems(a.log, problems)
 	if len(problems) == 1 && problems[0].Key == "" {
 		// The whole file failed to parse (an editor mid-save, or a typo
@@ -21,7 +21,7 @@ func (a *app) settingsChanged(conf settings.Settings, problems []settings.Proble
 
 // apply puts conf in force, changing only what differs from the settings
 // applied before.
-func (a *app) apply(conf settings.Settings) {
+func (a *App) apply(conf settings.Settings) {
 	a.mu.Lock()
 	old := a.conf
 	a.conf = conf

@@ -9,7 +9,7 @@ import (
 
 // logStatus is the headless mode's display: one line per transition as it
 // happens, and a summary every StatusEvery.
-func (a *app) logStatus(ctx context.Context) {
+func (a *App) logStatus(ctx context.Context) {
 	events, unsubscribe := a.sess.Subscribe()
 	defer unsubscribe()
 	var tick <-chan time.Time
@@ -30,7 +30,7 @@ func (a *app) logStatus(ctx context.Context) {
 	}
 }
 
-func (a *app) logEvent(ev session.Event) {
+func (a *App) logEvent(ev session.Event) {
 	s := ev.Torrent
 	switch ev.Kind {
 	case session.EventCompleted:
@@ -42,7 +42,7 @@ func (a *app) logEvent(ev session.Event) {
 	}
 }
 
-func (a *app) logSummary() {
+func (a *App) logSummary() {
 	snaps := a.sess.Torrents()
 	var down, up float64
 	counts := map[session.State]int{}

@@ -15,7 +15,7 @@ const scheduleRecheck = time.Minute
 // A new or changed schedule puts its state in force at once; after that
 // only the schedule's own changes switch it, so a manual switch holds until
 // the next one (as in Transmission).
-func (a *app) followSchedule(ctx context.Context) {
+func (a *App) followSchedule(ctx context.Context) {
 	var (
 		spec       string
 		lastActive bool
@@ -66,7 +66,7 @@ func scheduleStep(sched settings.Schedule, now time.Time, lastActive, known bool
 
 // switchTurtle puts turtle on or off for the schedule, saving it like a
 // switch by hand.
-func (a *app) switchTurtle(on bool) {
+func (a *App) switchTurtle(on bool) {
 	a.mu.Lock()
 	same := a.conf.Limits.Turtle == on
 	a.mu.Unlock()

@@ -18,8 +18,8 @@ import (
 const appUsage = `usage: shoal [--no-tray] [--verbose]
        shoal [open] TORRENT...
 
-Starts Shoal. Until the tray lands it always runs headless, logging status
-to stderr. With TORRENT arguments, hands them to the running Shoal, or
+Starts Shoal with its icon in the system tray (or, with --no-tray or when
+there is no tray, headless), logging status to stderr. With TORRENT arguments, hands them to the running Shoal, or
 starts it with them.
 `
 
@@ -87,7 +87,7 @@ func RunApp(ctx context.Context, env Env, args []string) int {
 		fmt.Fprintf(env.Stderr, "shoal: %v\n%s", err, appUsage)
 		return 2
 	}
-	err = app.Run(ctx, app.Options{Logger: f.logger(env.Stderr)})
+	err = runApp(ctx, env, f, app.Options{Logger: f.logger(env.Stderr)})
 	if errors.Is(err, control.ErrRunning) {
 		fmt.Fprintln(env.Stderr, `shoal: Shoal is already running (see "shoal list")`)
 		return 1
@@ -141,7 +141,7 @@ func Open(ctx context.Context, env Env, args []string) int {
 			return 1
 		}
 		// Nobody serves: become the app, with these torrents.
-		err = app.Run(ctx, app.Options{Logger: f.logger(env.Stderr), SocketPath: socket, Open: &req})
+		err = runApp(ctx, env, f, app.Options{Logger: f.logger(env.Stderr), SocketPath: socket, Open: &req})
 		if err == nil {
 			return 0
 		}
