@@ -211,10 +211,12 @@ func (f *front) refresh(ctx context.Context, events <-chan session.Event) {
 // render brings the menu in line with the session's snapshots and the
 // settings, touching only what changed.
 func (f *front) render() {
-	snaps := f.app.Session().Torrents()
-	m := menu.Model(snaps, f.max, time.Now())
-	conf := f.app.Settings()
+	m := menu.Model(f.app.Session().Torrents(), f.max, time.Now())
+	f.show(m, f.app.Settings())
+}
 
+// show renders one model and the settings' checkboxes.
+func (f *front) show(m menu.Menu, conf settings.Settings) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	// The first renders set the icon and tooltip even when unchanged: one
