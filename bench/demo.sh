@@ -7,7 +7,9 @@
 # result with the source byte for byte. Then it runs the app the way a user
 # does — `shoal` in the background (with a private HOME and XDG folders),
 # `shoal open demo.torrent`, `shoal list`, `shoal quit`, start again — and
-# compares again. Nothing leaves the machine.
+# compares again; then `shoal demo` hands the running app a sample torrent
+# seeded from an in-process seeder. On a desktop with a tray the app shows
+# its icon and notifications meanwhile. Nothing leaves the machine.
 #
 # Usage: bash bench/demo.sh
 # Environment (optional): SIZE_MIB=64, WORK=dir (default: a new temp folder,
@@ -154,6 +156,10 @@ diff -r -q "$WORK/src/demo" "$XDG_DOWNLOAD_DIR/demo" || die "the app's download 
 
 say "the app again: its torrent is still there, checked from resume data"
 start_app
+"$WORK/shoal" list
+
+say "shoal demo: sample data seeded to the running app from an in-process seeder"
+"$WORK/shoal" demo --size 32MiB --rate 16MiB --timeout 2m || die "shoal demo failed"
 "$WORK/shoal" list
 "$WORK/shoal" quit
 wait "$APP_PID" || die "the app did not stop cleanly: $(tail -5 "$WORK/app.log")"

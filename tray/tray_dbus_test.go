@@ -146,6 +146,34 @@ func TestTrayOverDBus(t *testing.T) {
 		t.Errorf("unexpected notifications: %v", count)
 	}
 
+	// Limit speed switches the turtle limits on (saved, as `shoal turtle`
+	// shows) and the checkbox follows.
+	click(t, ctx, item, "Limit speed")
+	waitTurtle(t, ctx, u, true)
+	if _, err := item.WaitLayout(ctx, func(n dbustest.Node) bool {
+		l, ok := n.Find("Limit speed")
+		return ok && l.ToggleType == "checkmark" && l.ToggleState == 1
+	}); err != nil {
+		t.Errorf("Limit speed not checked: %v", err)
+	}
+	click(t, ctx, item, "Limit speed")
+	waitTurtle(t, ctx, u, false)
+
+	// A torrent's own submenu: Remove takes it out of the list.
+	root, err = item.WaitLayout(ctx, func(n dbustest.Node) bool { _, ok := n.FindPrefix("second.bin — "); return ok })
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, _ := root.FindPrefix("second.bin — ")
+	remove, ok := second.Find("Remove")
+	if !ok {
+		t.Fatalf("no Remove in\n%s", second)
+	}
+	if err := item.Click(ctx, remove.ID); err != nil {
+		t.Fatal(err)
+	}
+	u.waitList(ctx, "second removed", func(ts []control.Status) bool { _, ok := find(ts, "second.bin"); return !ok && len(ts) == 1 })
+
 	// Quit saves and exits.
 	click(t, ctx, item, "Quit Shoal")
 	app.wait(t, 20*time.Second)
@@ -194,4 +222,22 @@ func TestTrayHostAppearsLater(t *testing.T) {
 	}
 	click(t, ctx, item, "Quit Shoal")
 	app.wait(t, 15*time.Second)
+}
+
+// waitTurtle waits until the app reports turtle mode on or off.
+func waitTurtle(t *testing.T, ctx context.Context, u *user, on bool) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		resp, err := control.Call(ctx, u.socket, control.Request{Command: control.CmdTurtle})
+		if err == nil && resp.Limits != nil && resp.Limits.Turtle == on {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("turtle never became %v: %+v %v", on, resp, err)
+		case <-tick.C:
+		}
+	}
 }
