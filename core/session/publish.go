@@ -31,7 +31,9 @@ func (r *run) publish() {
 	snap.Uploaded = t.uploaded + r.uploadedTotal()
 	t.mu.Unlock()
 	if left := r.left.Load(); left == 0 {
-		snap.ETA = 0
+		// Complete: nothing more comes in, though the meter's 5 s window
+		// still remembers the last seconds of the download.
+		snap.ETA, snap.DownRate = 0, 0
 	} else if snap.DownRate > 0 {
 		snap.ETA = time.Duration(float64(left) / snap.DownRate * float64(time.Second))
 	}

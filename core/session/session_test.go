@@ -169,6 +169,9 @@ func TestDirectPeerAndPauseResume(t *testing.T) {
 		t.Fatal(err)
 	}
 	done := waitState(t, l, id, StateSeeding, 30*time.Second)
+	if done.DownRate != 0 || done.ETA != 0 {
+		t.Errorf("complete torrent shows ↓ %.0f B/s, ETA %v; want 0, 0", done.DownRate, done.ETA)
+	}
 	swarmtest.SameTree(t, seedDir, dir)
 	// Resume did not re-download what was verified before the pause.
 	if done.Downloaded > mi.Info.TotalLength+int64(mi.Info.PieceLength)*4 {

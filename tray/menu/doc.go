@@ -6,7 +6,8 @@
 // Everything here is built from core/session's public Snapshot and State
 // only; nothing starts a goroutine, touches the system tray or talks to a
 // notification server, so the tray package stays a thin adapter and all
-// wording is tested here. Units are decimal (kB/s, MB/s, GB/s; kB, MB, GB),
+// wording is tested here. Units are binary (KiB/s, MiB/s, GiB/s), as in
+// `shoal list` and settings.toml;
 // percentages are floored so a torrent never shows 100% before it is
 // complete, and torrent names are cleaned of control and bidi characters and
 // cut to MaxNameRunes.

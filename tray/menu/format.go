@@ -16,10 +16,13 @@ const MaxNameRunes = 48
 // maxErrRunes bounds the error message shown in a menu line.
 const maxErrRunes = 60
 
-var decimalUnits = [...]string{"B", "kB", "MB", "GB", "TB", "PB", "EB"}
+// binaryUnits match the rest of Shoal (`shoal list`, settings.toml's
+// rates such as "4MiB").
+var binaryUnits = [...]string{"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"}
 
-// formatBytes renders n bytes in decimal units: "0 B", "999 B", "3.2 MB",
-// "410 kB". One decimal below 10 units, none above.
+// formatBytes renders n bytes in binary units: "0 B", "999 B", "3.2 MiB",
+// "410 KiB". One decimal below 10 units, none above; 1000–1023 of a unit
+// show as "1.0" of the next, so no figure has four digits.
 func formatBytes(n float64) string {
 	if n < 0 || math.IsNaN(n) {
 		n = 0
@@ -28,20 +31,20 @@ func formatBytes(n float64) string {
 		n = math.MaxFloat64
 	}
 	i := 0
-	for n >= 999.5 && i < len(decimalUnits)-1 {
-		n /= 1000
+	for n >= 999.5 && i < len(binaryUnits)-1 {
+		n /= 1024
 		i++
 	}
 	if i == 0 {
 		return strconv.FormatFloat(math.Round(n), 'f', 0, 64) + " B"
 	}
 	if n < 9.95 {
-		return strconv.FormatFloat(n, 'f', 1, 64) + " " + decimalUnits[i]
+		return strconv.FormatFloat(n, 'f', 1, 64) + " " + binaryUnits[i]
 	}
-	return strconv.FormatFloat(math.Round(n), 'f', 0, 64) + " " + decimalUnits[i]
+	return strconv.FormatFloat(math.Round(n), 'f', 0, 64) + " " + binaryUnits[i]
 }
 
-// formatRate renders bytes per second: "3.2 MB/s".
+// formatRate renders bytes per second: "3.2 MiB/s".
 func formatRate(r float64) string { return formatBytes(r) + "/s" }
 
 // formatDuration renders d in words: "45 s", "4 min", "2 h 5 min", "2 h",

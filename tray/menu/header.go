@@ -8,7 +8,7 @@ import (
 )
 
 // Header is the tray's header and tooltip line, for example
-// "↓ 3.2 MB/s ↑ 410 kB/s · 2 downloading, 1 seeding, 1 paused".
+// "↓ 3.2 MiB/s ↑ 410 KiB/s · 2 downloading, 1 seeding, 1 paused".
 //
 // Counts of zero are left out; errors read "1 error"/"2 errors". The rates
 // appear only while something runs (downloading, seeding or checking) or

@@ -10,9 +10,9 @@ import (
 
 // Line is one torrent's menu entry, for example
 //
-//	name — 42% · 3.1 MB/s · ETA 4 min
+//	name — 42% · 3.1 MiB/s · ETA 4 min
 //	name — paused · 42%
-//	name — seeding · ↑ 410 kB/s
+//	name — seeding · ↑ 410 KiB/s
 //	name — queued
 //	name — error: disk full writing …
 //	name — checking 12%

@@ -16,12 +16,12 @@ func TestLine(t *testing.T) {
 		s    session.Snapshot
 		want string
 	}{
-		{"downloading", session.Snapshot{Name: "name", State: session.StateDownloading, Size: 1000, Done: 429, DownRate: 3.1e6, ETA: 4*time.Minute + 10*time.Second},
-			"name — 42% · 3.1 MB/s · ETA 4 min"},
-		{"downloading eta seconds", session.Snapshot{Name: "n", State: session.StateDownloading, Size: 100, Done: 90, DownRate: 410e3, ETA: 45 * time.Second},
-			"n — 90% · 410 kB/s · ETA 45 s"},
-		{"downloading eta hours", session.Snapshot{Name: "n", State: session.StateDownloading, Size: 100, Done: 1, DownRate: 1e3, ETA: 2*time.Hour + 5*time.Minute},
-			"n — 1% · 1.0 kB/s · ETA 2 h 5 min"},
+		{"downloading", session.Snapshot{Name: "name", State: session.StateDownloading, Size: 1000, Done: 429, DownRate: 3.1 * (1 << 20), ETA: 4*time.Minute + 10*time.Second},
+			"name — 42% · 3.1 MiB/s · ETA 4 min"},
+		{"downloading eta seconds", session.Snapshot{Name: "n", State: session.StateDownloading, Size: 100, Done: 90, DownRate: 410 << 10, ETA: 45 * time.Second},
+			"n — 90% · 410 KiB/s · ETA 45 s"},
+		{"downloading eta hours", session.Snapshot{Name: "n", State: session.StateDownloading, Size: 100, Done: 1, DownRate: 1 << 10, ETA: 2*time.Hour + 5*time.Minute},
+			"n — 1% · 1.0 KiB/s · ETA 2 h 5 min"},
 		{"downloading eta days", session.Snapshot{Name: "n", State: session.StateDownloading, Size: 100, Done: 1, DownRate: 10, ETA: 3*24*time.Hour + time.Hour},
 			"n — 1% · 10 B/s · ETA 3 days"},
 		{"downloading unknown eta", session.Snapshot{Name: "n", State: session.StateDownloading, Size: 100, Done: 0, ETA: -1},
@@ -32,8 +32,8 @@ func TestLine(t *testing.T) {
 			"n — 0% · 0 B/s"},
 		{"paused", session.Snapshot{Name: "name", State: session.StatePaused, Size: 100, Done: 42},
 			"name — paused · 42%"},
-		{"seeding", session.Snapshot{Name: "name", State: session.StateSeeding, Size: 100, Done: 100, UpRate: 410e3},
-			"name — seeding · ↑ 410 kB/s"},
+		{"seeding", session.Snapshot{Name: "name", State: session.StateSeeding, Size: 100, Done: 100, UpRate: 410 << 10},
+			"name — seeding · ↑ 410 KiB/s"},
 		{"queued", session.Snapshot{Name: "name", State: session.StateQueued, Size: 100, Done: 3},
 			"name — queued"},
 		{"error", session.Snapshot{Name: "name", State: session.StateError, Err: "disk full writing /x: free space and resume"},
@@ -65,24 +65,24 @@ func TestLine(t *testing.T) {
 }
 
 func TestHeader(t *testing.T) {
-	dl := session.Snapshot{State: session.StateDownloading, DownRate: 1.6e6}
-	seed := session.Snapshot{State: session.StateSeeding, UpRate: 410e3}
+	dl := session.Snapshot{State: session.StateDownloading, DownRate: 1.6 * (1 << 20)}
+	seed := session.Snapshot{State: session.StateSeeding, UpRate: 410 << 10}
 	tests := []struct {
 		name  string
 		snaps []session.Snapshot
 		want  string
 	}{
 		{"no torrents", nil, "idle"},
-		{"issue example", []session.Snapshot{dl, dl, seed}, "↓ 3.2 MB/s ↑ 410 kB/s · 2 downloading, 1 seeding"},
+		{"issue example", []session.Snapshot{dl, dl, seed}, "↓ 3.2 MiB/s ↑ 410 KiB/s · 2 downloading, 1 seeding"},
 		{"all paused", []session.Snapshot{{State: session.StatePaused}, {State: session.StatePaused}}, "2 paused"},
 		{"finished only", []session.Snapshot{{State: session.StateFinished}}, "1 finished"},
 		{"fixed order", []session.Snapshot{
 			{State: session.StateError}, {State: session.StateFinished}, {State: session.StatePaused},
 			{State: session.StateQueued}, {State: session.StateChecking}, seed, dl,
-		}, "↓ 1.6 MB/s ↑ 410 kB/s · 1 downloading, 1 seeding, 1 checking, 1 queued, 1 paused, 1 finished, 1 error"},
+		}, "↓ 1.6 MiB/s ↑ 410 KiB/s · 1 downloading, 1 seeding, 1 checking, 1 queued, 1 paused, 1 finished, 1 error"},
 		{"errors plural", []session.Snapshot{{State: session.StateError}, {State: session.StateError}}, "2 errors"},
 		{"idle seeder shows zero rates", []session.Snapshot{{State: session.StateSeeding}}, "↓ 0 B/s ↑ 0 B/s · 1 seeding"},
-		{"rates still flowing after pause", []session.Snapshot{{State: session.StatePaused, DownRate: 2000}}, "↓ 2.0 kB/s ↑ 0 B/s · 1 paused"},
+		{"rates still flowing after pause", []session.Snapshot{{State: session.StatePaused, DownRate: 2048}}, "↓ 2.0 KiB/s ↑ 0 B/s · 1 paused"},
 		{"negative rates ignored", []session.Snapshot{{State: session.StateDownloading, DownRate: -5, UpRate: -1}}, "↓ 0 B/s ↑ 0 B/s · 1 downloading"},
 	}
 	for _, tt := range tests {

@@ -17,12 +17,12 @@ func TestCompletedText(t *testing.T) {
 		body      string
 		wantTitle string
 	}{
-		{name: "typical", s: session.Snapshot{Name: "ubuntu.iso", Size: 4_700_000_000}, took: 12*time.Minute + 3*time.Second,
-			title: "Downloaded: ubuntu.iso", body: "4.7 GB in 12 min"},
+		{name: "typical", s: session.Snapshot{Name: "ubuntu.iso", Size: 4_700_000_000}, took: 12*time.Minute + 3*time.Second, // 4.38 GiB
+			title: "Downloaded: ubuntu.iso", body: "4.4 GiB in 12 min"},
 		{name: "zero size", s: session.Snapshot{Name: "empty"}, took: 3 * time.Second,
 			title: "Downloaded: empty", body: "0 B in 3 s"},
-		{name: "unknown duration", s: session.Snapshot{Name: "x", Size: 1500}, took: 0,
-			title: "Downloaded: x", body: "1.5 kB"},
+		{name: "unknown duration", s: session.Snapshot{Name: "x", Size: 1536}, took: 0,
+			title: "Downloaded: x", body: "1.5 KiB"},
 		{name: "long name", s: session.Snapshot{Name: strings.Repeat("ö", 100), Size: 1}, took: 2 * time.Hour,
 			title: "Downloaded: " + strings.Repeat("ö", 47) + "…", body: "1 B in 2 h"},
 	}
