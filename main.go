@@ -36,6 +36,10 @@ usage:
   shoal demo [--size SIZE] [--rate RATE] [--timeout DURATION]
                                      a first look, no Internet needed: seeds
                                      sample data to Shoal over loopback
+  shoal install [--autostart] [--dry-run]
+                                     register as the .torrent and magnet:
+                                     handler (and login item) for this user
+  shoal uninstall [--dry-run]        undo install, restoring the previous handler
   shoal version
 
 Settings live in settings.toml in the user's config folder (shoal/); edits
@@ -47,6 +51,7 @@ func main() {
 }
 
 func run(args []string) int {
+	console.AttachConsole() // Windows GUI builds: print to the calling shell
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// The first Ctrl-C or SIGTERM asks for a clean stop; once it has, the
@@ -66,6 +71,8 @@ func run(args []string) int {
 		return console.Create(ctx, env, args[1:])
 	case cmd == "demo":
 		return console.Demo(ctx, env, args[1:])
+	case cmd == "install" || cmd == "uninstall":
+		return console.Install(ctx, env, args)
 	case cmd == "open":
 		return console.Open(ctx, env, args[1:])
 	case console.IsRemoteCommand(cmd):

@@ -78,6 +78,9 @@ func TestImportRule(t *testing.T) {
 			pure := under(r, "tray/menu") || under(r, "tray/app") || under(r, "tray/control") || under(r, "tray/console")
 			return !desktopLib || (under(r, "tray") && !pure)
 		}},
+		{"installer is stdlib and x/sys only", func(pkg, imp string) bool {
+			return !under(rel(pkg), "installer") || !strings.Contains(strings.SplitN(imp, "/", 2)[0], ".") || strings.HasPrefix(imp, "golang.org/x/sys/")
+		}},
 		{"settings is a leaf", func(pkg, imp string) bool {
 			return !under(rel(pkg), "settings") || !strings.HasPrefix(imp, module)
 		}},

@@ -159,6 +159,14 @@ func TestTrayOverDBus(t *testing.T) {
 	click(t, ctx, item, "Limit speed")
 	waitTurtle(t, ctx, u, false)
 
+	// Start at login registers the login item (an XDG autostart entry in
+	// the user's private config folder) and unregisters it.
+	entry := filepath.Join(u.dir("XDG_CONFIG_HOME"), "autostart", "shoal.desktop")
+	click(t, ctx, item, "Start at login")
+	waitFile(t, ctx, entry, true)
+	click(t, ctx, item, "Start at login")
+	waitFile(t, ctx, entry, false)
+
 	// A torrent's own submenu: Remove takes it out of the list.
 	root, err = item.WaitLayout(ctx, func(n dbustest.Node) bool { _, ok := n.FindPrefix("second.bin — "); return ok })
 	if err != nil {
@@ -237,6 +245,24 @@ func waitTurtle(t *testing.T, ctx context.Context, u *user, on bool) {
 		select {
 		case <-ctx.Done():
 			t.Fatalf("turtle never became %v: %+v %v", on, resp, err)
+		case <-tick.C:
+		}
+	}
+}
+
+// waitFile waits until path exists (or, with exists false, is gone).
+func waitFile(t *testing.T, ctx context.Context, path string, exists bool) {
+	t.Helper()
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		_, err := os.Stat(path)
+		if (err == nil) == exists {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s: exists=%v never came (%v)", path, exists, err)
 		case <-tick.C:
 		}
 	}

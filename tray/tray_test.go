@@ -78,6 +78,17 @@ func newUser(t *testing.T) *user {
 	return u
 }
 
+// dir is the user's folder for the XDG variable name.
+func (u *user) dir(name string) string {
+	for _, kv := range u.env {
+		if v, ok := strings.CutPrefix(kv, name+"="); ok {
+			return v
+		}
+	}
+	u.t.Fatalf("no %s for this user", name)
+	return ""
+}
+
 // child is the app running in a child process.
 type child struct {
 	cmd    *exec.Cmd

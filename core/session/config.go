@@ -53,8 +53,10 @@ type Config struct {
 	SeedTime time.Duration
 }
 
-// Version is reported to peers and trackers.
-const Version = "0.1.0"
+// Version is reported to peers and trackers. A var only so that release
+// builds can stamp it (installer/release.sh: -ldflags -X); nothing else
+// writes it.
+var Version = "0.1.0"
 
 // peerIDPrefix is Shoal's Azureus-style client id.
 const peerIDPrefix = "-SH0010-"

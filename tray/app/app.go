@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/shoal-bt/shoal/core/session"
+	"github.com/shoal-bt/shoal/installer"
 	"github.com/shoal-bt/shoal/settings"
 	"github.com/shoal-bt/shoal/tray/control"
 )
@@ -50,6 +51,11 @@ type Options struct {
 	// open`, a browser or a file manager) and added; the tray notifies.
 	// It must not block.
 	Added func(id int, name string)
+	// Autostart registers (on) or removes Shoal as a login item when
+	// app.start_at_login is switched (tray checkbox, settings file), and
+	// at start when it is on (keeping the registered path current).
+	// Default: installer.SetAutostart for the running binary.
+	Autostart func(ctx context.Context, on bool) error
 
 	onSession func(*session.Session) // tests: the session once started
 }
@@ -176,6 +182,9 @@ func (a *App) Run(ctx context.Context) error {
 
 	log.Info("shoal is running", "version", session.Version, "listen", a.sess.ListenAddr(),
 		"torrents", len(a.sess.Torrents()), "settings", opts.SettingsPath, "control", a.ln.Path())
+	if a.Settings().App.StartAtLogin {
+		a.setAutostart(ctx, true)
+	}
 	if opts.Open != nil {
 		resp := a.Handle(ctx, *opts.Open)
 		logResults(log, resp)
@@ -228,6 +237,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.ShutdownTimeout <= 0 {
 		o.ShutdownTimeout = 10 * time.Second
+	}
+	if o.Autostart == nil {
+		o.Autostart = func(ctx context.Context, on bool) error {
+			_, err := installer.SetAutostart(ctx, installer.Options{}, on)
+			return err
+		}
 	}
 	return o
 }

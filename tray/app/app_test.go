@@ -29,6 +29,8 @@ type fixture struct {
 	download string
 	sess     atomic.Pointer[session.Session]
 	logs     logBuffer
+	// autostart is the last login-item registration asked for (nil: none).
+	autostart atomic.Pointer[bool]
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -42,6 +44,11 @@ func newFixture(t *testing.T) *fixture {
 		Logger:       slog.New(slog.NewTextHandler(testWriter{t, &f.logs}, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		StatusEvery:  -1,
 		WatchEvery:   20 * time.Millisecond,
+		// Never the real user's login items.
+		Autostart: func(_ context.Context, on bool) error {
+			f.autostart.Store(&on)
+			return nil
+		},
 	}
 	conf := settings.Default()
 	conf.Downloads.Folder = f.download

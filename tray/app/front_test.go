@@ -55,6 +55,9 @@ func TestFrontAPI(t *testing.T) {
 	if !a.Settings().App.StartAtLogin {
 		t.Error("Change did not apply")
 	}
+	if on := f.autostart.Load(); on == nil || !*on {
+		t.Error("switching start at login on did not register the login item")
+	}
 	saved, _, err := settings.Load(a.SettingsPath())
 	if err != nil || !saved.App.StartAtLogin {
 		t.Errorf("Change not saved: %v %+v", err, saved.App)

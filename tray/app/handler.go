@@ -73,6 +73,7 @@ func (a *App) open(req control.Request) control.Response {
 		resp.Results = append(resp.Results, res)
 	}
 	for _, m := range req.Magnets {
+		a.log.Info("magnet link handed over; not supported yet", "link", m)
 		resp.Results = append(resp.Results, control.Result{
 			Name:  m,
 			Error: "magnet links are not supported yet (coming with DHT and metadata exchange)",

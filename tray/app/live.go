@@ -1,6 +1,9 @@
 package app
 
 import (
+	"context"
+	"time"
+
 	"github.com/shoal-bt/shoal/settings"
 )
 
@@ -56,6 +59,25 @@ func (a *App) apply(conf settings.Settings) {
 	if conf.Downloads != old.Downloads {
 		a.log.Info("new torrents now go to", "folder", conf.Downloads.Folder)
 	}
+	if conf.App.StartAtLogin != old.App.StartAtLogin {
+		a.setAutostart(context.Background(), conf.App.StartAtLogin)
+	}
+}
+
+// autostartTimeout bounds registering or removing the login item.
+const autostartTimeout = 10 * time.Second
+
+// setAutostart registers or removes the login item, logging the outcome
+// (a failure leaves the setting as the user chose it; the log says why
+// it is not in force).
+func (a *App) setAutostart(ctx context.Context, on bool) {
+	ctx, cancel := context.WithTimeout(ctx, autostartTimeout)
+	defer cancel()
+	if err := a.opts.Autostart(ctx, on); err != nil {
+		a.log.Warn("start at login: could not update the login item", "on", on, "err", err)
+		return
+	}
+	a.log.Info("start at login", "on", on)
 }
 
 func pair(a, b int64) [2]int64 { return [2]int64{a, b} }
