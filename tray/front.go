@@ -77,8 +77,10 @@ type front struct {
 	icon       menu.IconState
 	limitOn    bool
 	loginOn    bool
-	policy     notify.Policy
-	renders    int
+	// Pause all / Resume all enabled (built enabled)
+	pauseAllOn, resumeAllOn bool
+	policy                  notify.Policy
+	renders                 int
 }
 
 // forcedRenders is how many first renders re-set the icon and tooltip.
@@ -137,6 +139,7 @@ func (f *front) build() {
 	systray.AddSeparator()
 	f.pauseAll = systray.AddMenuItem(labelPauseAll, "")
 	f.resumeAll = systray.AddMenuItem(labelResumeAll, "")
+	f.pauseAllOn, f.resumeAllOn = true, true
 	conf := f.app.Settings()
 	f.limitOn, f.loginOn = conf.Limits.Turtle, conf.App.StartAtLogin
 	f.limit = systray.AddMenuItemCheckbox(labelLimit, "Switch to the turtle limits (limits.turtle_download, limits.turtle_upload)", f.limitOn)
@@ -277,11 +280,26 @@ func (f *front) show(m menu.Menu, conf settings.Settings) {
 		}
 		f.moreN = m.More
 	}
+	setEnabled(f.pauseAll, &f.pauseAllOn, m.CanPauseAll)
+	setEnabled(f.resumeAll, &f.resumeAllOn, m.CanResumeAll)
 	setChecked(f.limit, &f.limitOn, conf.Limits.Turtle)
 	setChecked(f.startLogin, &f.loginOn, conf.App.StartAtLogin)
 	if p := policyOf(conf); p != f.policy {
 		f.policy = p
 		f.disp.SetPolicy(p)
+	}
+}
+
+// setEnabled enables or greys out an item when that changed.
+func setEnabled(item *systray.MenuItem, shown *bool, want bool) {
+	if *shown == want {
+		return
+	}
+	*shown = want
+	if want {
+		item.Enable()
+	} else {
+		item.Disable()
 	}
 }
 

@@ -58,7 +58,8 @@ func TestRenderReusesItems(t *testing.T) {
 	before := runtime.NumGoroutine()
 	for round := range 300 {
 		n := round % 9 // 0..8 torrents: fewer and more than the 5 slots
-		m := menu.Menu{Header: fmt.Sprintf("header %d", round), Icon: menu.IconDownloading}
+		m := menu.Menu{Header: fmt.Sprintf("header %d", round), Icon: menu.IconDownloading,
+			CanPauseAll: round%2 == 0, CanResumeAll: round%5 < 2}
 		for i := range min(n, 5) {
 			m.Items = append(m.Items, menu.Item{ID: 100*round + i + 1, Line: fmt.Sprintf("t%d — %d%%", i, round%100), CanResume: (round+i)%2 == 0})
 		}
@@ -81,6 +82,10 @@ func TestRenderReusesItems(t *testing.T) {
 		}
 		if f.moreN != m.More || (m.More > 0 && !strings.Contains(f.more.String(), fmt.Sprintf("%d more…", m.More))) {
 			t.Fatalf("round %d: more item %s (%d), want %d", round, f.more, f.moreN, m.More)
+		}
+		if f.pauseAll.Disabled() == m.CanPauseAll || f.resumeAll.Disabled() == m.CanResumeAll {
+			t.Fatalf("round %d: Pause all disabled %v, Resume all disabled %v; model can pause %v, resume %v",
+				round, f.pauseAll.Disabled(), f.resumeAll.Disabled(), m.CanPauseAll, m.CanResumeAll)
 		}
 		if f.limit.Checked() != c.Limits.Turtle {
 			t.Fatalf("round %d: Limit speed checked %v, want %v", round, f.limit.Checked(), c.Limits.Turtle)

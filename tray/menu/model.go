@@ -47,6 +47,10 @@ type Menu struct {
 	// "N more…" when it is above zero.
 	More int
 	Icon IconState
+	// CanPauseAll: some torrent is running, checking or queued (Pause all
+	// would change something). CanResumeAll: some torrent is paused or
+	// failed (Resume all leaves finished ones finished).
+	CanPauseAll, CanResumeAll bool
 }
 
 // Model builds the menu: the header, the limit most recently added torrents
@@ -74,6 +78,7 @@ func Model(snaps []session.Snapshot, limit int, now time.Time) Menu {
 		More:   len(snaps) - shown,
 		Icon:   Overall(snaps),
 	}
+	m.CanPauseAll, m.CanResumeAll = allActions(snaps)
 	for _, i := range order[:shown] {
 		s := snaps[i]
 		m.Items = append(m.Items, Item{
@@ -116,4 +121,18 @@ func Overall(snaps []session.Snapshot) IconState {
 		return IconPaused
 	}
 	return IconIdle
+}
+
+// allActions says whether Pause all and Resume all would change anything.
+func allActions(snaps []session.Snapshot) (canPause, canResume bool) {
+	for i := range snaps {
+		switch snaps[i].State {
+		case session.StatePaused, session.StateError:
+			canResume = true
+		case session.StateFinished:
+		default:
+			canPause = true
+		}
+	}
+	return canPause, canResume
 }

@@ -136,3 +136,34 @@ func BenchmarkModel(b *testing.B) {
 		Model(snaps, 20, testNow)
 	}
 }
+
+func TestAllActions(t *testing.T) {
+	st := func(states ...session.State) []session.Snapshot {
+		var out []session.Snapshot
+		for _, s := range states {
+			out = append(out, session.Snapshot{State: s, AddedAt: time.Unix(1, 0)})
+		}
+		return out
+	}
+	tests := []struct {
+		name               string
+		snaps              []session.Snapshot
+		canPause, canResum bool
+	}{
+		{"none", nil, false, false},
+		{"downloading", st(session.StateDownloading), true, false},
+		{"seeding and paused", st(session.StateSeeding, session.StatePaused), true, true},
+		{"queued and checking can pause", st(session.StateQueued, session.StateChecking), true, false},
+		{"error can resume", st(session.StateError), false, true},
+		{"finished: neither", st(session.StateFinished), false, false},
+		{"all paused", st(session.StatePaused, session.StatePaused), false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := Model(tt.snaps, 1, time.Unix(2, 0)) // counts every torrent, not only those shown
+			if m.CanPauseAll != tt.canPause || m.CanResumeAll != tt.canResum {
+				t.Errorf("CanPauseAll, CanResumeAll = %v, %v; want %v, %v", m.CanPauseAll, m.CanResumeAll, tt.canPause, tt.canResum)
+			}
+		})
+	}
+}
