@@ -5,6 +5,7 @@ package tray_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -222,6 +223,25 @@ func TestTrayHostAppearsLater(t *testing.T) {
 	u.waitList(ctx, "the app serving", func([]control.Status) bool { return true })
 	if !strings.Contains(app.stderr.String(), "no tray host") {
 		t.Errorf("no line about the missing tray host:\n%s", app.stderr)
+	}
+	// systray subscribes to the host's name only after its first
+	// registration failed; a host appearing in between is missed (a race
+	// inside systray), so the host starts once the subscription is there.
+	owner, err := bus.WaitName(ctx, fmt.Sprintf("org.kde.StatusNotifierItem-%d-1", app.cmd.Process.Pid))
+	if err != nil {
+		t.Fatalf("the tray item never took its name: %v\n%s", err, app.stderr)
+	}
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if n, err := bus.MatchRules(ctx, owner); err == nil && n >= 1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the tray never subscribed to the host's name\n%s", app.stderr)
+		case <-tick.C:
+		}
 	}
 	watcher := dbustest.NewWatcher(t, bus)
 	item, err := watcher.WaitItem(ctx)

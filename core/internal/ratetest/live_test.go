@@ -13,14 +13,18 @@ const (
 	settle = time.Second
 	// liveWindow is how long the rate after a change is measured.
 	liveWindow = 2 * time.Second
-	// liveTol is how far that rate may be off.
-	liveTol = 0.10
+	// liveTol is how far that rate may be off. A bucket holds 250 ms of
+	// its rate: one that filled while the transfer was still ramping up
+	// to a raised limit may drain inside the window, which alone is
+	// +12.5 % over 2 s (seen: +11.8 % under load in CI). Steady rates
+	// are held to ±5 % by the other tests.
+	liveTol = 0.15
 )
 
 // TestLiveLimitChange: Shoal downloads from aria2c at 2 MiB/s; SetLimits
 // raises the limit to 6 MiB/s and, later, lowers it to 1 MiB/s. Each time,
-// the rate over the 2 s that start 1 s after the call is within ±10 % of
-// the new limit.
+// the rate over the 2 s that start 1 s after the call is within ±15 % of
+// the new limit (see liveTol).
 func TestLiveLimitChange(t *testing.T) {
 	t.Parallel()
 	swarmtest.NeedBinaries(t, "aria2c", "mktorrent")
