@@ -78,6 +78,15 @@ func Run(ctx context.Context, opts Options) error {
 		}()
 		f.start(ctx, &wg)
 	}
+	// Follow the tray host's name from before systray registers (see
+	// hostWatch); stopped once systray is done.
+	hostCtx, stopHost := context.WithCancel(ctx)
+	var hostWG sync.WaitGroup
+	watchHost(hostCtx, &hostWG, log)
+	defer func() {
+		stopHost()
+		hostWG.Wait()
+	}()
 	func() {
 		// Guard: systray panics in its exit path when the session bus
 		// went away after the probe (nil connection).
