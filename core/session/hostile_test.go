@@ -164,15 +164,17 @@ func TestHostileCorruptPeerBannedHonestCompletes(t *testing.T) {
 	liar := newFakeSeed(t, h.mi, h.data, serveCorrupt, badIP(), 1)
 	addPeer(t, l, id, liar.listen())
 	liar.waitStats("bad pieces sent", func(s fakeStats) bool { return s.blocks >= 2 })
+	// Alone, the liar is the only source: its second failed piece bans
+	// it. (With the honest seed already there, a fast download could
+	// complete first and drop the liar as a fellow seed before the second
+	// hash failure came back from the disk pool: seen once in CI.)
+	rec.await(t, 20*time.Second, logPeerDropped, both(fromIP(badIP()), attrHas("err", "banned")))
 	addPeer(t, l, id, seed.ListenAddr())
 
 	snap := waitState(t, l, id, StateSeeding, 20*time.Second)
 	swarmtest.SameTree(t, h.dir, dir)
 
 	liar.waitStats("disconnection", func(s fakeStats) bool { return s.ended >= 1 })
-	if rec.count(logPeerDropped, both(fromIP(badIP()), attrHas("err", "banned"))) == 0 {
-		t.Fatalf("the liar was disconnected but not banned: %v", rec.find(logPeerDropped))
-	}
 	if n := rec.count(logPeerDropped, both(fromIP(loopback()), attrHas("err", "banned"))); n > 0 {
 		t.Fatalf("the honest seed was banned (%d)", n)
 	}
