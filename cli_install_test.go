@@ -22,6 +22,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/shoal-bt/shoal/core/session"
 )
 
 // interopTool finds a desktop program, skipping the test without it
@@ -247,16 +249,18 @@ func TestCLIInstallOpen(t *testing.T) {
 		}
 	}
 
-	// A magnet link reaches the app, which answers it (until magnets are
-	// supported, with "not supported yet"; the answer comes from the
-	// app, through `shoal open`, to xdg-open's output).
-	magnet := "magnet:?xt=urn:btih:" + strings.Repeat("c0ffee", 6) + "c0fe&dn=x%20y"
+	// A magnet link, as a web page links it (percent-encoded, with a
+	// tracker): the app fetches the metadata from the peer the tracker
+	// names and downloads the torrent.
+	magnet, want := magnetSeed(t, announce)
 	code, out, errOut = u.tool("xdg-open", magnet)
-	answered := strings.Contains(errOut, "shoal: magnet links are not supported yet") || strings.Contains(out, "added #")
-	if !answered {
-		t.Errorf("xdg-open %s: exit %d, no answer from the app\nstdout:\n%s\nstderr:\n%s\napp:\n%s", magnet, code, out, errOut, app.stderr)
+	if code != 0 || !strings.Contains(out, "added #") {
+		t.Fatalf("xdg-open %s: exit %d\nstdout:\n%s\nstderr:\n%s\napp:\n%s", magnet, code, out, errOut, app.stderr)
 	}
-	t.Logf("xdg-open of a magnet link: exit %d, %s%s", code, out, errOut)
+	u.waitList("the magnet link's torrent downloaded", map[string]string{"alpha": "seeding 100.0", "bravo": "seeding 100.0", "charlie": "seeding 100.0"})
+	if got, err := os.ReadFile(filepath.Join(u.dl, "charlie")); err != nil || !bytes.Equal(got, want) {
+		t.Errorf("charlie from a magnet link: %d bytes (%v), want the seed's %d", len(got), err, len(want))
+	}
 
 	code, out, errOut = u.shoal("uninstall")
 	if code != 0 || errOut != "" {
@@ -282,4 +286,41 @@ func TestCLIInstallOpen(t *testing.T) {
 	if code := app.wait(t, 20*time.Second); code != 0 {
 		t.Fatalf("app exited %d; stderr:\n%s", code, app.stderr)
 	}
+}
+
+// magnetSeed seeds "charlie" from an in-process session announcing to
+// announce, returning its magnet link and its data.
+func magnetSeed(t *testing.T, announce string) (string, []byte) {
+	t.Helper()
+	dir := t.TempDir()
+	data := pseudoRandom(200<<10+123, 77)
+	path := filepath.Join(dir, "charlie")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tf := filepath.Join(dir, "charlie.torrent")
+	if code, out, errOut := runShoal(t, "create", "-o", tf, "--tracker", announce, "--piece-size", "32KiB", path); code != 0 {
+		t.Fatalf("create: %d %s %s", code, out, errOut)
+	}
+	sess, err := session.New(session.Config{ListenAddr: "127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sess.Close() })
+	id, err := sess.AddFile(tf, session.AddOptions{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !allSeeding(sess) {
+		if time.Now().After(deadline) {
+			t.Fatal("the magnet's seeder did not verify its data")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	link, err := sess.MagnetLink(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return link, data
 }

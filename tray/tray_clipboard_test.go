@@ -21,8 +21,9 @@ import (
 
 // TestTrayClipboard: "Copy magnet link" puts the torrent's magnet link on
 // the real X clipboard (Xvfb + xclip), and "Add magnet from clipboard"
-// answers in a notification — with the reason when the clipboard holds
-// no magnet link, and "not supported yet" until metadata exchange lands.
+// adds the link on the clipboard: "Added: name" and a line fetching its
+// metadata; a notification gives the reason when the clipboard holds no
+// magnet link, or one already added.
 func TestTrayClipboard(t *testing.T) {
 	requireProgram(t, "Xvfb")
 	requireProgram(t, "xclip")
@@ -81,11 +82,24 @@ func TestTrayClipboard(t *testing.T) {
 	click(t, ctx, item, "Add magnet from clipboard")
 	waitNote(t, ctx, notes, "clipboard holds no magnet link")
 
-	// A magnet link: handed to the app, which says it cannot add it yet.
+	// A new magnet link: added; with no peers it stays fetching metadata.
+	fresh := "magnet:?xt=urn:btih:" + strings.Repeat("ab", 20) + "&dn=from+clipboard"
+	setClipboard(t, display, fresh)
+	waitClipboard(t, ctx, display, func(s string) bool { return s == fresh })
+	click(t, ctx, item, "Add magnet from clipboard")
+	waitNote(t, ctx, notes, "from clipboard") // "Added: …", perhaps batched with clip.bin
+	if _, err := item.WaitLayout(ctx, func(n dbustest.Node) bool {
+		_, ok := n.FindPrefix("from clipboard — fetching metadata")
+		return ok
+	}); err != nil {
+		t.Fatalf("no line fetching the magnet's metadata: %v", err)
+	}
+
+	// The link of a torrent already there: told so.
 	setClipboard(t, display, want)
 	waitClipboard(t, ctx, display, func(s string) bool { return s == want })
 	click(t, ctx, item, "Add magnet from clipboard")
-	waitNote(t, ctx, notes, "magnet links are not supported yet")
+	waitNote(t, ctx, notes, "already added as #")
 
 	click(t, ctx, item, "Quit Shoal")
 	app.wait(t, 15*time.Second)
@@ -173,7 +187,7 @@ func waitNote(t *testing.T, ctx context.Context, notes *dbustest.Notifications, 
 			t.Fatalf("no notification saying %q: %v; got %+v", sub, err, notes.Calls())
 		}
 		for _, c := range calls {
-			if strings.Contains(c.Body, sub) {
+			if strings.Contains(c.Summary, sub) || strings.Contains(c.Body, sub) {
 				return
 			}
 		}

@@ -148,7 +148,7 @@ func TestTorrentLimitsSurviveRestart(t *testing.T) {
 			t.Fatal(err)
 		}
 		tor, _ := s1.get(tt.id)
-		rec, err := readRecord(s1.stateFile(tor.mi.InfoHash, resumeExt))
+		rec, err := readRecord(s1.stateFile(tor.hash, resumeExt))
 		if err != nil {
 			t.Fatal(err)
 		}

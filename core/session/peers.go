@@ -26,7 +26,9 @@ type peerConn struct {
 	amInterested   bool
 	peerChoking    bool
 	peerInterested bool
-	extensions     bool // BEP 10 on both sides
+	extensions     bool  // BEP 10 on both sides
+	utMetadata     uint8 // the peer's id for ut_metadata; 0: none
+	metaServed     int   // metadata pieces sent to it (extension.go)
 
 	has        *bitfield.Bitfield
 	maxPending int // adaptive request pipeline depth
@@ -59,6 +61,10 @@ func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
 		if ap, err := netip.ParseAddrPort(c.RemoteAddr().String()); err == nil {
 			addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 		}
+	}
+	if r.fetch != nil {
+		r.fetch.attach(c, remote, addr)
+		return
 	}
 	reason := ""
 	switch {
@@ -204,15 +210,22 @@ func (r *run) addCandidates(addrs []netip.AddrPort) {
 
 // dialMore opens outgoing connections while there is room.
 func (r *run) dialMore(now time.Time) {
-	if r.picker == nil {
+	if r.picker == nil && r.fetch == nil {
 		return
+	}
+	peers := len(r.peers)
+	if r.fetch != nil {
+		peers = len(r.fetch.peers)
 	}
 	const maxFailures = 5
 	for ap, a := range r.addrs {
-		if len(r.peers)+r.dialing >= r.s.cfg.MaxPeersPerTorrent || r.dialing >= maxHalfOpen {
+		if peers+r.dialing >= r.s.cfg.MaxPeersPerTorrent || r.dialing >= maxHalfOpen {
 			return
 		}
 		if a.connected || a.failures >= maxFailures || now.Before(a.nextTry) || r.banned[ap.Addr()] {
+			continue
+		}
+		if r.fetch != nil && r.fetch.noMeta[ap] {
 			continue
 		}
 		a.connected = true // in progress
@@ -226,7 +239,7 @@ func (r *run) dial(addr netip.AddrPort) {
 	defer r.wg.Done()
 	ctx, cancel := context.WithTimeout(r.ctx, dialTimeout)
 	defer cancel()
-	c, remote, err := peer.Dial(ctx, r.s.dialer(), addr, r.s.handshake(r.t.mi.InfoHash))
+	c, remote, err := peer.Dial(ctx, r.s.dialer(), addr, r.s.handshake(r.t.hash))
 	res := connected{conn: c, remote: remote, addr: addr, err: err}
 	select {
 	case r.dialed <- res:
@@ -238,6 +251,10 @@ func (r *run) dial(addr netip.AddrPort) {
 }
 
 func (r *run) onPeerEvent(ev peer.Event) {
+	if r.fetch != nil {
+		r.fetch.onEvent(ev)
+		return
+	}
 	pc := r.peers[ev.Conn]
 	if pc == nil {
 		if ev.Msg.ID == wire.Piece && !ev.Msg.KeepAlive {
@@ -314,7 +331,7 @@ func (r *run) handle(pc *peerConn, m wire.Message) error {
 	case wire.Piece:
 		r.onBlock(pc, m)
 	case wire.Extended:
-		r.onExtended(pc, m.Payload)
+		return r.onExtended(pc, m.Payload)
 	}
 	return nil
 }

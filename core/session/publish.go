@@ -17,8 +17,13 @@ func (r *run) publish() {
 			snap.Checked = float64(r.checked.Load()) / float64(n)
 		}
 	}
-	snap.Done = r.info.TotalLength - r.left.Load()
+	if r.info != nil {
+		snap.Done = r.info.TotalLength - r.left.Load()
+	}
 	snap.DownRate = r.downMeter.Rate()
+	if r.fetch != nil {
+		snap.Peers = len(r.fetch.peers)
+	}
 	for _, pc := range r.peers {
 		snap.UpRate += pc.c.Uploaded().Rate()
 		snap.Peers++

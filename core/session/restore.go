@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -52,9 +53,11 @@ func readRecord(path string) (*resumeRecord, error) {
 
 // loaded is one torrent read back from the state folder.
 type loaded struct {
-	path string // of the .resume file
-	mi   *metainfo.Torrent
-	rec  *resumeRecord
+	path   string // of the .resume file
+	hash   [20]byte
+	mi     *metainfo.Torrent // nil for a magnet link without metadata yet
+	magnet *metainfo.Magnet  // set when mi is nil
+	rec    *resumeRecord
 }
 
 // loadState reads every record in the state folder; bad ones are skipped
@@ -73,7 +76,7 @@ func (s *Session) loadState() []loaded {
 			continue
 		}
 		path := filepath.Join(dir, name)
-		l, err := loadOne(path, strings.TrimSuffix(path, resumeExt)+torrentExt)
+		l, err := loadOne(path, strings.TrimSuffix(path, resumeExt))
 		if err != nil {
 			s.log.Warn("skipping resume record", "file", path, "err", err)
 			continue
@@ -84,32 +87,72 @@ func (s *Session) loadState() []loaded {
 		if out[i].rec.AddedAt != out[j].rec.AddedAt {
 			return out[i].rec.AddedAt < out[j].rec.AddedAt
 		}
-		return string(out[i].mi.InfoHash[:]) < string(out[j].mi.InfoHash[:])
+		return string(out[i].hash[:]) < string(out[j].hash[:])
 	})
 	return out
 }
 
-func loadOne(resumePath, torrentPath string) (loaded, error) {
+// loadOne reads a record and what it is about: stem.torrent, or, for a
+// magnet link whose metadata was not fetched yet, stem.magnet.
+func loadOne(resumePath, stem string) (loaded, error) {
 	var want [20]byte
-	stem := strings.TrimSuffix(filepath.Base(resumePath), resumeExt)
-	if len(stem) != 2*len(want) {
+	base := filepath.Base(stem)
+	if len(base) != 2*len(want) {
 		return loaded{}, errors.New("name is not an info-hash")
 	}
-	if _, err := hex.Decode(want[:], []byte(stem)); err != nil {
+	if _, err := hex.Decode(want[:], []byte(base)); err != nil {
 		return loaded{}, errors.New("name is not an info-hash")
 	}
 	rec, err := readRecord(resumePath)
 	if err != nil {
 		return loaded{}, err
 	}
+	l := loaded{path: resumePath, hash: want, rec: rec}
+	torrentPath := stem + torrentExt
 	mi, err := metainfo.Load(torrentPath)
-	if err != nil {
+	switch {
+	case err == nil:
+		if mi.InfoHash != want {
+			return loaded{}, fmt.Errorf("%s holds info-hash %x", torrentPath, mi.InfoHash)
+		}
+		l.mi = mi
+		// A .magnet left by a crash between writing the fetched metadata
+		// and removing the link is superseded.
+		_ = os.Remove(stem + magnetExt)
+		return l, nil
+	case !errors.Is(err, fs.ErrNotExist):
 		return loaded{}, err
 	}
-	if mi.InfoHash != want {
-		return loaded{}, fmt.Errorf("%s holds info-hash %x", torrentPath, mi.InfoHash)
+	m, merr := readMagnet(stem + magnetExt)
+	if merr != nil {
+		if errors.Is(merr, fs.ErrNotExist) {
+			return loaded{}, err // neither: the .torrent is missing
+		}
+		return loaded{}, merr
 	}
-	return loaded{path: resumePath, mi: mi, rec: rec}, nil
+	if m.InfoHash != want {
+		return loaded{}, fmt.Errorf("%s holds info-hash %x", stem+magnetExt, m.InfoHash)
+	}
+	l.magnet = m
+	return l, nil
+}
+
+// readMagnet reads a .magnet file: one magnet link.
+func readMagnet(path string) (*metainfo.Magnet, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, metainfo.MaxMagnetLen+2))
+	if err != nil {
+		return nil, err
+	}
+	m, err := metainfo.ParseMagnet(strings.TrimSpace(string(data)))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return m, nil
 }
 
 // restore re-adds the torrents of the state folder in their saved state.
@@ -117,7 +160,7 @@ func loadOne(resumePath, torrentPath string) (loaded, error) {
 func (s *Session) restore() {
 	for _, l := range s.loadState() {
 		s.mu.Lock()
-		_, dup := s.byHash[l.mi.InfoHash]
+		_, dup := s.byHash[l.hash]
 		if !dup {
 			s.nextID++
 		}
@@ -127,7 +170,12 @@ func (s *Session) restore() {
 			s.log.Warn("skipping resume record", "file", l.path, "err", "torrent already restored")
 			continue
 		}
-		t := newTorrent(s, id, l.mi, l.rec.Dir)
+		var t *torrent
+		if l.mi != nil {
+			t = newTorrent(s, id, l.mi, l.rec.Dir)
+		} else {
+			t = newMagnetTorrent(s, id, l.magnet, l.rec.Dir)
+		}
 		t.addedAt = time.Unix(0, l.rec.AddedAt)
 		if l.rec.CompletedAt != 0 {
 			t.completedAt = time.Unix(0, l.rec.CompletedAt)
@@ -136,14 +184,16 @@ func (s *Session) restore() {
 		t.down.SetRate(l.rec.DownLimit)
 		t.up.SetRate(l.rec.UpLimit)
 		t.rec.last = l.rec
-		have, check, why := restorePlan(t.dir, &l.mi.Info, l.rec)
-		if why != "" {
-			s.log.Info("checking restored torrent", "torrent", l.mi.Info.Name, "reason", why)
+		if l.mi != nil {
+			have, check, why := restorePlan(t.dir, &l.mi.Info, l.rec)
+			if why != "" {
+				s.log.Info("checking restored torrent", "torrent", l.mi.Info.Name, "reason", why)
+			}
+			t.have, t.check = have, check
 		}
-		t.have, t.check = have, check
 		s.mu.Lock()
 		s.torrents[t.id] = t
-		s.byHash[l.mi.InfoHash] = t
+		s.byHash[l.hash] = t
 		s.mu.Unlock()
 		if l.rec.Paused != 0 {
 			t.publishIdle(StatePaused, nil)

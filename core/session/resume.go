@@ -50,6 +50,7 @@ const (
 	stateSubdir   = "torrents"
 	resumeExt     = ".resume"
 	torrentExt    = ".torrent"
+	magnetExt     = ".magnet" // a magnet link whose metadata is not fetched yet
 )
 
 // resumeRecord is the bencoded content of a .resume file.
@@ -100,26 +101,54 @@ func (s *Session) stateFile(hash [20]byte, ext string) string {
 	return filepath.Join(s.cfg.StateDir, stateSubdir, hex.EncodeToString(hash[:])+ext)
 }
 
-// persistNew writes a freshly added torrent's .torrent and first record.
+// persistNew writes a freshly added torrent's .torrent (or, for a magnet
+// link still without metadata, its .magnet) and first record.
 func (t *torrent) persistNew(paused bool) error {
 	if t.s.cfg.StateDir == "" {
 		return nil
-	}
-	raw := t.mi.Raw
-	if raw == nil {
-		// Built without a file: a torrent holding only the info dict has
-		// the same info-hash.
-		raw = append(append([]byte("d4:info"), t.mi.InfoBytes...), 'e')
 	}
 	t.rec.mu.Lock()
 	defer t.rec.mu.Unlock()
 	if t.rec.removed {
 		return nil
 	}
-	if err := writeFileAtomic(t.s.stateFile(t.mi.InfoHash, torrentExt), raw); err != nil {
+	if mi := t.meta(); mi != nil {
+		if err := writeFileAtomic(t.s.stateFile(t.hash, torrentExt), torrentBytes(mi)); err != nil {
+			return err
+		}
+	} else if err := writeFileAtomic(t.s.stateFile(t.hash, magnetExt), []byte(t.magnet.String()+"\n")); err != nil {
 		return err
 	}
 	return t.writeRecordLocked(resumeState{paused: paused})
+}
+
+// persistMeta writes the metadata fetched for a magnet link as the
+// torrent's .torrent, then removes the .magnet it replaces.
+func (t *torrent) persistMeta(mi *metainfo.Torrent) error {
+	if t.s.cfg.StateDir == "" {
+		return nil
+	}
+	t.rec.mu.Lock()
+	defer t.rec.mu.Unlock()
+	if t.rec.removed {
+		return nil
+	}
+	if err := writeFileAtomic(t.s.stateFile(t.hash, torrentExt), torrentBytes(mi)); err != nil {
+		return err
+	}
+	if err := os.Remove(t.s.stateFile(t.hash, magnetExt)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// torrentBytes is mi as a .torrent file: as parsed, or, for one built
+// without a file, a torrent holding only the info dict (same info-hash).
+func torrentBytes(mi *metainfo.Torrent) []byte {
+	if mi.Raw != nil {
+		return mi.Raw
+	}
+	return append(append([]byte("d4:info"), mi.InfoBytes...), 'e')
 }
 
 // saveRecord writes the torrent's record. The caller has synced the
@@ -134,7 +163,7 @@ func (t *torrent) saveRecord(st resumeState) {
 		return
 	}
 	if err := t.writeRecordLocked(st); err != nil {
-		t.s.log.Warn("write resume record", "torrent", t.mi.Info.Name, "err", err)
+		t.s.log.Warn("write resume record", "torrent", t.name(), "err", err)
 	}
 }
 
@@ -148,7 +177,9 @@ func (t *torrent) writeRecordLocked(st resumeState) error {
 		AddedAt:    t.addedAt.UnixNano(),
 		Downloaded: st.downloaded,
 		Uploaded:   st.uploaded,
-		Files:      statFiles(t.dir, &t.mi.Info),
+	}
+	if mi := t.meta(); mi != nil {
+		rec.Files = statFiles(t.dir, &mi.Info)
 	}
 	if !st.completedAt.IsZero() {
 		rec.CompletedAt = st.completedAt.UnixNano()
@@ -177,7 +208,7 @@ func (t *torrent) writeLocked(rec *resumeRecord) error {
 	if err != nil {
 		return fmt.Errorf("encode resume record: %w", err)
 	}
-	return writeFileAtomic(t.s.stateFile(t.mi.InfoHash, resumeExt), data)
+	return writeFileAtomic(t.s.stateFile(t.hash, resumeExt), data)
 }
 
 // saveLimits records the torrent's limits after a change: its last record
@@ -198,7 +229,7 @@ func (t *torrent) saveLimits() {
 	}
 	rec := *t.rec.last
 	if err := t.writeLocked(&rec); err != nil {
-		t.s.log.Warn("write resume record", "torrent", t.mi.Info.Name, "err", err)
+		t.s.log.Warn("write resume record", "torrent", t.name(), "err", err)
 	}
 }
 
@@ -211,8 +242,8 @@ func (t *torrent) forget() error {
 	defer t.rec.mu.Unlock()
 	t.rec.removed = true
 	var errs []error
-	for _, ext := range []string{resumeExt, torrentExt} {
-		if err := os.Remove(t.s.stateFile(t.mi.InfoHash, ext)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	for _, ext := range []string{resumeExt, torrentExt, magnetExt} {
+		if err := os.Remove(t.s.stateFile(t.hash, ext)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
 	}

@@ -61,8 +61,11 @@ type verifyResult struct {
 type run struct {
 	t    *torrent
 	s    *Session
-	info *metainfo.Info
+	mi   *metainfo.Torrent // nil until a magnet's metadata is fetched
+	info *metainfo.Info    // &mi.Info
 	log  *slog.Logger
+	// magnetRun: started without metainfo (metafetch.go).
+	magnetRun bool
 
 	ctx       context.Context
 	cancel    context.CancelFunc
@@ -93,6 +96,7 @@ type run struct {
 	seeding    atomic.Bool  // complete: holds a seed slot (queue.go)
 
 	// Owned by the actor.
+	fetch       *metaFetch // the metadata phase (metafetch.go); nil after
 	initialHave *bitfield.Bitfield
 	store       *storage.Storage
 	picker      *piece.Picker
@@ -158,8 +162,7 @@ func newRun(t *torrent, have, check *bitfield.Bitfield) *run {
 	r := &run{
 		t:           t,
 		s:           t.s,
-		info:        &t.mi.Info,
-		log:         t.s.log.With("torrent", t.mi.Info.Name),
+		log:         t.s.log.With("torrent", t.name()),
 		ctx:         ctx,
 		cancel:      cancel,
 		done:        make(chan struct{}),
@@ -182,8 +185,19 @@ func newRun(t *torrent, have, check *bitfield.Bitfield) *run {
 		lastSave:    time.Now(),
 	}
 	r.initialCheck = check
-	r.left.Store(t.mi.Info.TotalLength)
+	if mi := t.meta(); mi != nil {
+		r.useMeta(mi)
+	} else {
+		r.magnetRun = true
+	}
 	return r
+}
+
+// useMeta gives the run its metainfo: at its start, or once fetched (its
+// logger keeps the name it had: announcers read it concurrently).
+func (r *run) useMeta(mi *metainfo.Torrent) {
+	r.mi, r.info = mi, &mi.Info
+	r.left.Store(mi.Info.TotalLength)
 }
 
 // stopWith asks the actor to end, leaving the torrent in state; the
@@ -219,7 +233,9 @@ func (r *run) loop() {
 		}
 		r.s.wakeScheduler() // its slot is free
 	}()
-	if err := r.open(); err != nil {
+	if r.mi == nil {
+		r.startFetch()
+	} else if err := r.open(); err != nil {
 		endState, endErr = StateError, err
 		return
 	}
@@ -313,7 +329,9 @@ func (r *run) onVerified(v verifyResult) {
 	r.synced.Store(v.have.Clone())
 	r.ready.Store(true)
 	r.noteSeeding(time.Now())
-	r.startAnnouncers()
+	if !r.magnetRun {
+		r.startAnnouncers() // a magnet's began with the fetch
+	}
 	r.maybeSave(time.Now())
 	r.dialMore(time.Now()) // peers offered while checking
 	r.publish()
@@ -325,11 +343,17 @@ func (r *run) startAnnouncers() {
 		return tracker.Stats{Uploaded: r.uploadedTotal(), Downloaded: r.downloaded.Load(), Left: r.left.Load()}
 	}
 	key := r.rnd.Uint32()
-	for _, urls := range r.t.mi.Trackers() {
+	var tiers [][]string
+	if r.mi != nil {
+		tiers = r.mi.Trackers()
+	} else {
+		tiers = r.t.magnet.Tiers()
+	}
+	for _, urls := range tiers {
 		a := tracker.NewAnnouncer(tracker.AnnouncerConfig{
 			Client:   r.s.tracker,
 			Tier:     tracker.NewTier(urls, rand.New(rand.NewPCG(r.rnd.Uint64(), r.rnd.Uint64()))),
-			InfoHash: r.t.mi.InfoHash,
+			InfoHash: r.t.hash,
 			PeerID:   r.s.peerID,
 			Port:     r.s.listen.Port(),
 			IP:       announceIP(r.s.listen),
@@ -360,6 +384,11 @@ func (r *run) offerPeers(addrs []netip.AddrPort) {
 
 func (r *run) onTick(now time.Time) {
 	r.ticks++
+	if r.fetch != nil {
+		r.fetch.tick(now)
+		r.publish()
+		return
+	}
 	r.watchFolder()
 	if r.picker != nil {
 		r.checkPeers(now)
@@ -382,6 +411,9 @@ func (r *run) onTick(now time.Time) {
 func (r *run) shutdown(endState State) {
 	r.cancel()
 	r.setReceiving(false)
+	if r.fetch != nil {
+		r.fetch.closeAll()
+	}
 	for c, pc := range r.peers {
 		r.upClosed.Add(c.Uploaded().Total())
 		c.Close()
@@ -410,6 +442,8 @@ func (r *run) shutdown(endState State) {
 		if err := r.store.Close(); err != nil {
 			r.log.Warn("close files", "err", err)
 		}
+	} else if r.magnetRun {
+		r.saveAtEnd(endState) // paused (or not) while fetching metadata
 	}
 }
 

@@ -22,7 +22,8 @@ func TestStateStrings(t *testing.T) {
 		{StateError, 4, "error"},
 		{StateQueued, 5, "queued"},
 		{StateFinished, 6, "finished"},
-		{State(7), 7, "unknown"},
+		{StateMetadata, 7, "metadata"},
+		{State(8), 8, "unknown"},
 	}
 	for _, c := range cases {
 		if int(c.st) != c.value || c.st.String() != c.want {

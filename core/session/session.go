@@ -125,8 +125,16 @@ type AddOptions struct {
 }
 
 // Add registers a torrent and starts it (checking existing data first),
-// or queues it when no slot is free (queue.go).
+// or queues it when no slot is free (queue.go). A torrent already added
+// from a magnet link whose metadata is still missing takes it from mi.
 func (s *Session) Add(mi *metainfo.Torrent, opts AddOptions) (int, error) {
+	return s.add(opts, mi.InfoHash, mi, func(id int) *torrent { return newTorrent(s, id, mi, opts.Dir) })
+}
+
+// add registers the torrent build makes under a new id, unless one with
+// the same info-hash is there already (mi, when known, may then complete
+// it: addedAgain).
+func (s *Session) add(opts AddOptions, hash [20]byte, mi *metainfo.Torrent, build func(id int) *torrent) (int, error) {
 	if opts.Dir == "" {
 		return 0, errors.New("add torrent: no download folder")
 	}
@@ -138,21 +146,21 @@ func (s *Session) Add(mi *metainfo.Torrent, opts AddOptions) (int, error) {
 		s.mu.Unlock()
 		return 0, errors.New("add torrent: session closed")
 	}
-	if old, ok := s.byHash[mi.InfoHash]; ok {
+	if old, ok := s.byHash[hash]; ok {
 		s.mu.Unlock()
-		return old.id, fmt.Errorf("add %s: already added as #%d", mi.Info.Name, old.id)
+		return old.id, old.addedAgain(mi)
 	}
 	s.nextID++
-	t := newTorrent(s, s.nextID, mi, opts.Dir)
+	t := build(s.nextID)
 	t.down.SetRate(opts.DownLimit)
 	t.up.SetRate(opts.UpLimit)
 	s.torrents[t.id] = t
-	s.byHash[mi.InfoHash] = t
+	s.byHash[hash] = t
 	s.mu.Unlock()
 	// Written outside the lock (it syncs to disk); a torrent whose state
 	// could not be written still runs, it just does not survive a restart.
 	if err := t.persistNew(opts.Paused); err != nil {
-		s.log.Warn("save added torrent", "torrent", mi.Info.Name, "err", err)
+		s.log.Warn("save added torrent", "torrent", t.name(), "err", err)
 	}
 	changed, err := s.admit(t, opts.Paused)
 	s.emitStates(changed)
@@ -168,7 +176,7 @@ func (s *Session) admit(t *torrent, paused bool) ([]Snapshot, error) {
 		return nil, errors.New("add torrent: session closed")
 	}
 	if s.torrents[t.id] != t {
-		return nil, fmt.Errorf("add %s: removed while being added", t.mi.Info.Name)
+		return nil, fmt.Errorf("add %s: removed while being added", t.name())
 	}
 	if paused {
 		t.publishIdle(StatePaused, nil)
@@ -233,7 +241,7 @@ func (s *Session) Remove(id int, deleteData bool) error {
 	t.pause()
 	s.mu.Lock()
 	delete(s.torrents, id)
-	delete(s.byHash, t.mi.InfoHash)
+	delete(s.byHash, t.hash)
 	s.mu.Unlock()
 	s.schedule() // its slot, if it had one, is free
 	err = t.forget()
@@ -358,5 +366,8 @@ func (s *Session) MagnetLink(id int) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return t.mi.MagnetURI(), nil
+	if mi := t.meta(); mi != nil {
+		return mi.MagnetURI(), nil
+	}
+	return t.magnet.String(), nil
 }

@@ -20,6 +20,9 @@ const (
 	// StateFinished: complete, and stopped because a seed limit
 	// (Config.SeedRatio, SeedTime) was reached.
 	StateFinished
+	// StateMetadata: added from a magnet link, the torrent is fetching
+	// its metadata from peers (BEP 9) before it can download.
+	StateMetadata
 )
 
 func (s State) String() string {
@@ -38,6 +41,8 @@ func (s State) String() string {
 		return "queued"
 	case StateFinished:
 		return "finished"
+	case StateMetadata:
+		return "metadata"
 	}
 	return "unknown"
 }
@@ -52,8 +57,13 @@ type Snapshot struct {
 	State    State
 	// Err is set in StateError.
 	Err string
-	// Size is the torrent's total length; Done the verified bytes.
+	// Size is the torrent's total length; Done the verified bytes. Both
+	// are 0 while MetadataPending.
 	Size, Done int64
+	// MetadataPending: added from a magnet link, the torrent's metadata
+	// (its files and pieces) is not known yet (StateMetadata while it is
+	// being fetched from peers).
+	MetadataPending bool
 	// Checked is the fraction of the pieces being checked that has been
 	// hashed so far (StateChecking).
 	Checked float64
@@ -71,8 +81,11 @@ type Snapshot struct {
 	AddedAt, CompletedAt time.Time
 }
 
-// Progress is Done/Size in [0,1].
+// Progress is Done/Size in [0,1]; 0 while the metadata is pending.
 func (s Snapshot) Progress() float64 {
+	if s.MetadataPending {
+		return 0
+	}
 	if s.Size == 0 {
 		return 1
 	}

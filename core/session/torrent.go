@@ -1,6 +1,7 @@
 package session
 
 import (
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -23,9 +24,14 @@ import (
 type torrent struct {
 	s       *Session
 	id      int
-	mi      *metainfo.Torrent
+	hash    [20]byte
 	dir     string
 	addedAt time.Time
+	// mi is the torrent's metainfo; nil while a magnet link's metadata is
+	// being fetched (magnet.go), set once and never changed after.
+	mi atomic.Pointer[metainfo.Torrent]
+	// magnet is the link the torrent was added from; nil for a .torrent.
+	magnet *metainfo.Magnet
 
 	snap atomic.Pointer[Snapshot]
 	rec  persist // resume.go
@@ -50,12 +56,33 @@ type torrent struct {
 }
 
 func newTorrent(s *Session, id int, mi *metainfo.Torrent, dir string) *torrent {
-	t := &torrent{
-		s: s, id: id, mi: mi, dir: dir, addedAt: time.Now(),
-		down: bandwidth.NewLimiter(0), up: bandwidth.NewLimiter(0),
-	}
+	t := newTorrentShell(s, id, mi.InfoHash, dir)
+	t.mi.Store(mi)
 	t.publishIdle(StateChecking, nil)
 	return t
+}
+
+// newTorrentShell is a torrent without metainfo or snapshot yet.
+func newTorrentShell(s *Session, id int, hash [20]byte, dir string) *torrent {
+	return &torrent{
+		s: s, id: id, hash: hash, dir: dir, addedAt: time.Now(),
+		down: bandwidth.NewLimiter(0), up: bandwidth.NewLimiter(0),
+	}
+}
+
+// meta is the torrent's metainfo, nil until a magnet's metadata arrived.
+func (t *torrent) meta() *metainfo.Torrent { return t.mi.Load() }
+
+// name is what the torrent is called: its name, or before the metadata
+// the magnet's dn, or its info-hash.
+func (t *torrent) name() string {
+	if mi := t.meta(); mi != nil {
+		return mi.Info.Name
+	}
+	if t.magnet != nil && t.magnet.Name != "" {
+		return t.magnet.Name
+	}
+	return hex.EncodeToString(t.hash[:])
 }
 
 // snapshot is the last published snapshot, with the torrent's limits as
@@ -68,16 +95,21 @@ func (t *torrent) snapshot() Snapshot {
 
 // baseSnapshot fills what does not depend on a run.
 func (t *torrent) baseSnapshot() Snapshot {
-	return Snapshot{
+	snap := Snapshot{
 		ID:          t.id,
-		Name:        t.mi.Info.Name,
-		InfoHash:    t.mi.InfoHash,
+		Name:        t.name(),
+		InfoHash:    t.hash,
 		Dir:         t.dir,
-		Size:        t.mi.Info.TotalLength,
 		AddedAt:     t.addedAt,
 		CompletedAt: t.completedAt,
 		ETA:         -1,
 	}
+	if mi := t.meta(); mi != nil {
+		snap.Size = mi.Info.TotalLength
+	} else {
+		snap.MetadataPending = true
+	}
+	return snap
 }
 
 // publishIdle publishes the snapshot of a torrent with no running actor.
@@ -87,8 +119,8 @@ func (t *torrent) publishIdle(state State, err error) {
 	if err != nil {
 		snap.Err = err.Error()
 	}
-	if t.have != nil {
-		snap.Done = doneBytes(&t.mi.Info, t.have)
+	if mi := t.meta(); t.have != nil && mi != nil {
+		snap.Done = doneBytes(&mi.Info, t.have)
 	}
 	snap.Downloaded, snap.Uploaded = t.downloaded, t.uploaded
 	t.snap.Store(&snap)
@@ -212,9 +244,13 @@ func (t *torrent) addPeers(addrs []netip.AddrPort) {
 // deleteData removes the torrent's files (and, for a multi-file torrent,
 // its folder when it is left empty). Nothing outside dir is touched.
 func (t *torrent) deleteData() error {
-	st, err := storage.Open(t.dir, &t.mi.Info, storage.Options{Logger: t.s.log})
+	mi := t.meta()
+	if mi == nil {
+		return nil // no metadata, so no data
+	}
+	st, err := storage.Open(t.dir, &mi.Info, storage.Options{Logger: t.s.log})
 	if err != nil {
-		return fmt.Errorf("delete data of %s: %w", t.mi.Info.Name, err)
+		return fmt.Errorf("delete data of %s: %w", mi.Info.Name, err)
 	}
 	paths := st.FilePaths()
 	st.Close()
@@ -224,8 +260,8 @@ func (t *torrent) deleteData() error {
 			errs = append(errs, err)
 		}
 	}
-	if t.mi.Info.MultiFile {
-		removeEmptyDirs(filepath.Join(t.dir, t.mi.Info.Name))
+	if mi.Info.MultiFile {
+		removeEmptyDirs(filepath.Join(t.dir, mi.Info.Name))
 	}
 	return errors.Join(errs...)
 }

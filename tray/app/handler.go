@@ -53,33 +53,49 @@ func (a *App) open(req control.Request) control.Response {
 	a.mu.Unlock()
 	var resp control.Response
 	for _, tf := range req.Torrents {
-		res := control.Result{Name: tf.Source}
-		id, err := a.sess.AddBytes(tf.Data, session.AddOptions{Dir: dir})
-		if id != 0 {
-			res.ID = id
-			if snap, serr := a.sess.Torrent(id); serr == nil {
-				res.Name = snap.Name
-			}
-		}
-		if err != nil {
-			res.Error = fmt.Sprintf("%s: %v", tf.Source, err)
-			a.log.Warn("could not add torrent", "source", tf.Source, "err", err)
-		} else {
-			a.log.Info("added torrent", "id", id, "name", res.Name, "dir", dir)
-			if a.opts.Added != nil {
-				a.opts.Added(id, res.Name)
-			}
-		}
-		resp.Results = append(resp.Results, res)
+		resp.Results = append(resp.Results, a.added(tf.Source, dir, func(opts session.AddOptions) (int, error) {
+			return a.sess.AddBytes(tf.Data, opts)
+		}))
 	}
 	for _, m := range req.Magnets {
-		a.log.Info("magnet link handed over; not supported yet", "link", m)
-		resp.Results = append(resp.Results, control.Result{
-			Name:  m,
-			Error: "magnet links are not supported yet (coming with DHT and metadata exchange)",
-		})
+		resp.Results = append(resp.Results, a.added(m, dir, func(opts session.AddOptions) (int, error) {
+			return a.sess.AddMagnet(m, opts)
+		}))
 	}
 	return resp
+}
+
+// added adds one handed-over torrent or magnet link with add, and says
+// how it went.
+func (a *App) added(source, dir string, add func(session.AddOptions) (int, error)) control.Result {
+	res := control.Result{Name: source}
+	id, err := add(session.AddOptions{Dir: dir})
+	if id != 0 {
+		res.ID = id
+		if snap, serr := a.sess.Torrent(id); serr == nil {
+			res.Name = snap.Name
+		}
+	}
+	if err != nil {
+		res.Error = fmt.Sprintf("%s: %v", clipSource(source), err)
+		a.log.Warn("could not add torrent", "source", source, "err", err)
+		return res
+	}
+	a.log.Info("added torrent", "id", id, "name", res.Name, "dir", dir)
+	if a.opts.Added != nil {
+		a.opts.Added(id, res.Name)
+	}
+	return res
+}
+
+// clipSource shortens a long source (a magnet link may be kilobytes) for
+// an error line.
+func clipSource(s string) string {
+	const maxShown = 120
+	if r := []rune(s); len(r) > maxShown {
+		return string(r[:maxShown-1]) + "…"
+	}
+	return s
 }
 
 // each applies op to every id, one result per id.

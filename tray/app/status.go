@@ -52,7 +52,8 @@ func (a *App) logSummary() {
 		counts[s.State]++
 	}
 	a.log.Info("status", "torrents", len(snaps),
-		"downloading", counts[session.StateDownloading], "seeding", counts[session.StateSeeding],
+		"downloading", counts[session.StateDownloading], "metadata", counts[session.StateMetadata],
+		"seeding", counts[session.StateSeeding],
 		"queued", counts[session.StateQueued], "paused", counts[session.StatePaused],
 		"finished", counts[session.StateFinished], "errors", counts[session.StateError],
 		"down_bps", int64(down), "up_bps", int64(up))

@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -43,7 +44,7 @@ func OSEnv() Env {
 const downloadUsage = `usage: shoal download [--dir DIR] [--seed] [--port N] [--listen-ip IP]
                      [--down-limit RATE] [--up-limit RATE] [--verbose] TORRENT...
 
-Downloads every TORRENT into DIR, verifying existing data first, and exits 0
+TORRENT is a .torrent file or a magnet link. Downloads every TORRENT into DIR, verifying existing data first, and exits 0
 when all are complete. With --seed it goes on seeding until interrupted.
 RATE is bytes per second: 500KiB, 4MiB, 10MB; 0 means unlimited.
 `
@@ -99,8 +100,16 @@ func Download(ctx context.Context, env Env, args []string) int {
 	// Every torrent must parse before anything starts. The same torrent
 	// named twice is added once.
 	var torrents []torrentFile
+	var magnets []string
 	seen := make(map[string]bool, len(files))
 	for _, f := range files {
+		if isMagnet(f) {
+			if !seen[f] {
+				seen[f] = true
+				magnets = append(magnets, f)
+			}
+			continue
+		}
 		tf, err := readTorrent(f)
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
@@ -128,6 +137,12 @@ func Download(ctx context.Context, env Env, args []string) int {
 	for _, tf := range torrents {
 		if _, err := sess.AddBytes(tf.data, session.AddOptions{Dir: *dir}); err != nil {
 			fmt.Fprintf(env.Stderr, "shoal: %v\n", &fileError{tf.path, err})
+			return 1
+		}
+	}
+	for _, m := range magnets {
+		if _, err := sess.AddMagnet(m, session.AddOptions{Dir: *dir}); err != nil {
+			fmt.Fprintf(env.Stderr, "shoal: %v\n", err)
 			return 1
 		}
 	}
@@ -212,4 +227,9 @@ func allComplete(snaps []session.Snapshot) bool {
 		}
 	}
 	return len(snaps) > 0
+}
+
+// isMagnet reports whether a TORRENT argument is a magnet link.
+func isMagnet(arg string) bool {
+	return len(arg) >= len("magnet:") && strings.EqualFold(arg[:len("magnet:")], "magnet:")
 }

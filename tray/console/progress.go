@@ -22,6 +22,8 @@ func statusLine(s session.Snapshot) string {
 		fmt.Fprintf(&b, "  seeding  ↑ %s  peers %d  uploaded %s", FormatRate(s.UpRate), s.Peers, FormatBytes(s.Uploaded))
 	case session.StateError:
 		fmt.Fprintf(&b, "  error: %s", s.Err)
+	case session.StateMetadata:
+		fmt.Fprintf(&b, "  fetching metadata  peers %d", s.Peers)
 	default:
 		fmt.Fprintf(&b, "  %s", s.State)
 	}

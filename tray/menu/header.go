@@ -18,6 +18,7 @@ func Header(snaps []session.Snapshot) string {
 	// The fixed order of the counts.
 	countOrder := [...]session.State{
 		session.StateDownloading,
+		session.StateMetadata,
 		session.StateSeeding,
 		session.StateChecking,
 		session.StateQueued,
@@ -33,7 +34,7 @@ func Header(snaps []session.Snapshot) string {
 		down += max(s.DownRate, 0)
 		up += max(s.UpRate, 0)
 		switch s.State {
-		case session.StateDownloading, session.StateSeeding, session.StateChecking:
+		case session.StateDownloading, session.StateSeeding, session.StateChecking, session.StateMetadata:
 			running = true
 		}
 		for j, st := range countOrder {
@@ -51,6 +52,9 @@ func Header(snaps []session.Snapshot) string {
 		word := st.String()
 		if st == session.StateError && n > 1 {
 			word = "errors"
+		}
+		if st == session.StateMetadata {
+			word = "fetching metadata"
 		}
 		parts = append(parts, strconv.Itoa(n)+" "+word)
 	}

@@ -17,6 +17,7 @@ import (
 //	name — error: disk full writing …
 //	name — checking 12%
 //	name — finished
+//	name — fetching metadata · 3 peers
 //
 // The ETA is omitted when unknown (negative) or zero. now is accepted so
 // time-dependent wording stays deterministic in tests; the current wording
@@ -56,6 +57,14 @@ func Line(s session.Snapshot, now time.Time) string {
 		b.WriteString("%")
 	case session.StateFinished:
 		b.WriteString("finished")
+	case session.StateMetadata:
+		b.WriteString("fetching metadata · ")
+		b.WriteString(strconv.Itoa(s.Peers))
+		if s.Peers == 1 {
+			b.WriteString(" peer")
+		} else {
+			b.WriteString(" peers")
+		}
 	default:
 		b.WriteString(s.State.String())
 	}

@@ -103,7 +103,7 @@ func Overall(snaps []session.Snapshot) IconState {
 		switch snaps[i].State {
 		case session.StateError:
 			return IconError
-		case session.StateDownloading, session.StateChecking:
+		case session.StateDownloading, session.StateChecking, session.StateMetadata:
 			downloading = true
 		case session.StateSeeding:
 			seeding = true

@@ -26,6 +26,7 @@ func TestOverall(t *testing.T) {
 		{"error wins", st(session.StateDownloading, session.StateSeeding, session.StateError), IconError},
 		{"downloading", st(session.StateSeeding, session.StateDownloading, session.StatePaused), IconDownloading},
 		{"checking counts as downloading", st(session.StateSeeding, session.StateChecking), IconDownloading},
+		{"fetching metadata counts as downloading", st(session.StateSeeding, session.StateMetadata), IconDownloading},
 		{"seeding", st(session.StateSeeding, session.StatePaused, session.StateFinished), IconSeeding},
 		{"all paused", st(session.StatePaused, session.StatePaused), IconPaused},
 		{"paused and finished", st(session.StatePaused, session.StateFinished), IconPaused},
