@@ -48,6 +48,9 @@ func readRecord(path string) (*resumeRecord, error) {
 	if rec.DownLimit < 0 || rec.UpLimit < 0 {
 		return nil, errors.New("record has negative limits")
 	}
+	if rec.Seeded < 0 {
+		return nil, errors.New("record has a negative seeding time")
+	}
 	return &rec, nil
 }
 
@@ -181,6 +184,7 @@ func (s *Session) restore() {
 			t.completedAt = time.Unix(0, l.rec.CompletedAt)
 		}
 		t.downloaded, t.uploaded = l.rec.Downloaded, l.rec.Uploaded
+		t.seeded = time.Duration(l.rec.Seeded)
 		t.down.SetRate(l.rec.DownLimit)
 		t.up.SetRate(l.rec.UpLimit)
 		t.rec.last = l.rec

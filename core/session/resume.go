@@ -44,6 +44,8 @@ import (
 const (
 	// resumeEvery is how often a run that verified new pieces records them.
 	resumeEvery = 60 * time.Second
+	// seedRecordEvery is how often a seeding run records its seeding time.
+	seedRecordEvery = 10 * time.Minute
 	// maxResumeSize bounds a .resume file read back (a record holds a
 	// bitfield and two integers per file: far below this).
 	maxResumeSize = 8 << 20
@@ -69,6 +71,9 @@ type resumeRecord struct {
 	// or 0: none.
 	DownLimit int64 `bencode:"down-limit,omitempty"`
 	UpLimit   int64 `bencode:"up-limit,omitempty"`
+	// Seeded is the time spent seeding, nanoseconds (for the seed time
+	// limit); absent in older records: 0.
+	Seeded int64 `bencode:"seeded,omitempty"`
 }
 
 // resumeFile is one non-padding file as it was when the record was made.
@@ -85,6 +90,7 @@ type resumeState struct {
 	finished             bool // stopped by a seed limit
 	downloaded, uploaded int64
 	completedAt          time.Time
+	seeded               time.Duration
 }
 
 // persist is a torrent's resume bookkeeping; mu serialises its writes and
@@ -177,6 +183,7 @@ func (t *torrent) writeRecordLocked(st resumeState) error {
 		AddedAt:    t.addedAt.UnixNano(),
 		Downloaded: st.downloaded,
 		Uploaded:   st.uploaded,
+		Seeded:     int64(st.seeded),
 	}
 	if mi := t.meta(); mi != nil {
 		rec.Files = statFiles(t.dir, &mi.Info)
@@ -255,7 +262,7 @@ func (t *torrent) forget() error {
 // those, see saveAtEnd), less those left to check at the next start; it is
 // clean when none are.
 func (t *torrent) idleState(paused bool) resumeState {
-	st := resumeState{paused: paused, downloaded: t.downloaded, uploaded: t.uploaded, completedAt: t.completedAt, clean: true}
+	st := resumeState{paused: paused, downloaded: t.downloaded, uploaded: t.uploaded, completedAt: t.completedAt, seeded: t.seeded, clean: true}
 	if t.have != nil {
 		st.have = t.have
 		if t.check != nil {
@@ -277,6 +284,7 @@ func (r *run) runState(have *bitfield.Bitfield, paused bool) resumeState {
 		downloaded:  t.downloaded + r.downloaded.Load(),
 		uploaded:    t.uploaded + r.uploadedTotal(),
 		completedAt: t.completedAt,
+		seeded:      t.seeded + r.seededFor(time.Now()),
 		finished:    r.stoppedAs() == StateFinished,
 	}
 }
@@ -289,7 +297,11 @@ func (r *run) maybeSave(now time.Time) {
 		return
 	}
 	have := r.picker.Have()
-	if !r.saveNow && (have.Count() == r.savedCount || now.Sub(r.lastSave) < resumeEvery) {
+	due := have.Count() != r.savedCount && now.Sub(r.lastSave) >= resumeEvery
+	// A seed records its seeding time now and then, for the seed time
+	// limit after a crash.
+	due = due || (r.seeding.Load() && now.Sub(r.lastSave) >= seedRecordEvery)
+	if !r.saveNow && !due {
 		return
 	}
 	r.savedCount, r.saveNow, r.lastSave = have.Count(), false, now

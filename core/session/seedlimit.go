@@ -16,9 +16,10 @@ import (
 //     torrent was added: a torrent whose data came from elsewhere
 //     (downloaded 0) counts against its size, one that downloaded more
 //     than its size (discarded pieces) against what it downloaded.
-//   - Seed time is the time spent seeding in this session, summed over
-//     its runs (it is not recorded, so it starts again at 0 after a
-//     restart; time spent paused or queued does not count).
+//   - Seed time is the time spent seeding, summed over its runs and
+//     kept in the resume record across restarts (a seed records it every
+//     seedRecordEvery, so a crash loses at most that); time spent paused
+//     or queued does not count.
 //
 // Resuming a finished torrent makes it seed again with the limits
 // suspended until it is paused or the session restarts; a torrent that

@@ -247,3 +247,41 @@ func TestSeedTimeFinishedSurvivesRestart(t *testing.T) {
 	}
 	waitState(t, s2, id, StateFinished, 10*time.Second)
 }
+
+// TestSeedTimeCarriesAcrossRestart: the time a torrent seeded is in its
+// record, so after a restart the seed time limit counts it.
+func TestSeedTimeCarriesAcrossRestart(t *testing.T) {
+	src, state := t.TempDir(), t.TempDir()
+	mi := makeTorrents(t, src, "carry", 1, "")[0]
+	s1 := newTestSession(t, Config{StateDir: state})
+	id, err := s1.Add(mi, AddOptions{Dir: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, s1, id, StateSeeding, 10*time.Second)
+	waitTicks(t, s1, id, 5, 15*time.Second) // ≥ 4 s of seeding
+	if err := s1.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := readRecord(s1.stateFile(mi.InfoHash, resumeExt))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seeded := time.Duration(rec.Seeded)
+	if seeded < 4*time.Second {
+		t.Fatalf("record says seeded %v, want ≥ 4s", seeded)
+	}
+
+	// With a limit 1 s past what was seeded, it finishes about a second
+	// after it seeds again, not after the whole limit.
+	limit := seeded + time.Second
+	s2 := newTestSession(t, Config{StateDir: state, SeedTime: limit})
+	events, cancel := s2.Subscribe()
+	defer cancel()
+	id = s2.Torrents()[0].ID
+	start := time.Now()
+	fin := waitEvent(t, events, id, 20*time.Second, "finished", isFinished)
+	if took := fin.Occurred.Sub(start); took >= seeded {
+		t.Fatalf("finished %v after the restart; the %v seeded before were not counted (limit %v)", took, seeded, limit)
+	}
+}

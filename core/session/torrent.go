@@ -52,7 +52,7 @@ type torrent struct {
 	downloaded  int64
 	uploaded    int64
 	completedAt time.Time
-	seeded      time.Duration // time spent seeding by earlier runs of this session
+	seeded      time.Duration // time spent seeding by earlier runs (restored from the record)
 }
 
 func newTorrent(s *Session, id int, mi *metainfo.Torrent, dir string) *torrent {
