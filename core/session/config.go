@@ -19,6 +19,9 @@ type Config struct {
 	DownLimit, UpLimit int64
 	// MaxPeersPerTorrent bounds connections per torrent (default 50).
 	MaxPeersPerTorrent int
+	// MaxPeers bounds connections over all torrents (default 200); a
+	// connection past it is refused and no more are dialed.
+	MaxPeers int
 	// UnchokeSlots is the number of regular upload slots (default 4).
 	UnchokeSlots int
 	// VerifyWorkers hash existing data on start (0 = GOMAXPROCS).
@@ -48,7 +51,7 @@ type Config struct {
 	// max(downloaded, size) reaches it; 0 is no limit.
 	SeedRatio float64
 	// SeedTime stops a seeding torrent (StateFinished) once it has seeded
-	// this long in this session; 0 is no limit. See seedlimit.go;
+	// this long (across restarts: see seedlimit.go); 0 is no limit. See seedlimit.go;
 	// SetSeedLimits changes both live.
 	SeedTime time.Duration
 }
@@ -67,6 +70,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxPeersPerTorrent <= 0 {
 		c.MaxPeersPerTorrent = 50
+	}
+	if c.MaxPeers <= 0 {
+		c.MaxPeers = 200
 	}
 	if c.UnchokeSlots <= 0 {
 		c.UnchokeSlots = 4

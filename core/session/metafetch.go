@@ -111,8 +111,8 @@ func (f *metaFetch) attach(c net.Conn, remote wire.Handshake, addr netip.AddrPor
 	case !remote.SupportsExtended():
 		reason = "no extension protocol, so no metadata"
 		f.noMeta[addr] = true
-	case len(f.peers) >= r.s.cfg.MaxPeersPerTorrent:
-		reason = "too many peers"
+	default:
+		reason = r.noRoom(len(f.peers))
 	}
 	if reason == "" {
 		for _, p := range f.peers {
@@ -138,6 +138,7 @@ func (f *metaFetch) attach(c net.Conn, remote wire.Handshake, addr netip.AddrPor
 		Logger:     r.log,
 	})
 	f.peers[conn] = &metaPeer{c: conn, addr: addr}
+	r.s.peerOpened()
 	conn.Send(wire.AppendExtended(nil, extHandshakeID, r.extHandshake()))
 	conn.Start()
 	r.log.Debug("peer connected for metadata", "addr", addr, "peers", len(f.peers))
@@ -398,6 +399,7 @@ func (f *metaFetch) drop(p *metaPeer, why error) {
 	}
 	f.r.log.Debug("peer dropped", "addr", p.addr, "err", why)
 	delete(f.peers, p.c)
+	f.r.s.peerClosed()
 	p.c.Close()
 	for i := range f.askedOf {
 		if f.askedOf[i] == p {
@@ -431,6 +433,7 @@ func (f *metaFetch) closeAll() {
 	for c, p := range f.peers {
 		c.Close()
 		delete(f.peers, c)
+		f.r.s.peerClosed()
 		if a := f.r.addrs[p.addr]; a != nil {
 			a.connected, a.failures, a.nextTry = false, 0, time.Time{}
 		}

@@ -90,8 +90,8 @@ func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
 			break
 		}
 	}
-	if reason == "" && len(r.peers) >= r.s.cfg.MaxPeersPerTorrent {
-		reason = "too many peers"
+	if reason == "" {
+		reason = r.noRoom(len(r.peers))
 	}
 	if reason != "" {
 		r.log.Debug("peer refused", "addr", addr, "reason", reason)
@@ -133,6 +133,7 @@ func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
 	}
 	r.peers[conn] = pc
 	r.byKey[pc.key] = pc
+	r.s.peerOpened()
 	r.picker.AddPeer(pc.key)
 	if a := r.addrs[addr]; a != nil {
 		a.connected = true
@@ -160,6 +161,7 @@ func (r *run) dropPeer(pc *peerConn, why error) {
 	r.picker.RemovePeer(pc.key)
 	delete(r.peers, pc.c)
 	delete(r.byKey, pc.key)
+	r.s.peerClosed()
 	r.upClosed.Add(pc.c.Uploaded().Total())
 	pc.c.Close()
 	if a := r.addrs[pc.addr]; a != nil {
@@ -219,7 +221,7 @@ func (r *run) dialMore(now time.Time) {
 	}
 	const maxFailures = 5
 	for ap, a := range r.addrs {
-		if peers+r.dialing >= r.s.cfg.MaxPeersPerTorrent || r.dialing >= maxHalfOpen {
+		if !r.canDial(peers) {
 			return
 		}
 		if a.connected || a.failures >= maxFailures || now.Before(a.nextTry) || r.banned[ap.Addr()] {

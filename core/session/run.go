@@ -419,6 +419,7 @@ func (r *run) shutdown(endState State) {
 		c.Close()
 		delete(r.peers, c)
 		delete(r.byKey, pc.key)
+		r.s.peerClosed()
 	}
 	r.upLive.Store(0) // now counted in upClosed
 	r.wg.Wait()

@@ -38,6 +38,9 @@ type Session struct {
 	// receiving counts the torrents receiving data, which share the
 	// download limit's pipeline budget (pipeline.go).
 	receiving atomic.Int64
+	// connected counts the peer connections of every torrent, against
+	// Config.MaxPeers (peercap.go).
+	connected atomic.Int64
 
 	ctx    context.Context
 	cancel context.CancelFunc

@@ -46,6 +46,7 @@ func sessionConfig(conf settings.Settings, stateDir string, log *slog.Logger) se
 		DownLimit:          down,
 		UpLimit:            up,
 		MaxPeersPerTorrent: conf.Network.PeersPerTorrent,
+		MaxPeers:           conf.Network.PeersTotal,
 		MaxActiveDownloads: conf.Queue.Downloads,
 		MaxActiveSeeds:     conf.Queue.Seeds,
 		SeedRatio:          conf.Seeding.Ratio,
