@@ -21,6 +21,8 @@
 #                     it is left in place for inspection
 #   KEEP_WORK=0       1 keeps the source data too (default: the data is deleted)
 #   SHOAL_BIN=path    benchmark this shoal binary instead of building one
+#   MAGNET=0          1 gives each client the torrent's magnet link (xt, dn, tr)
+#                     instead of the .torrent: the metadata comes from the seeder
 # Needs: go, aria2c, transmission-cli, transmission-show, mktorrent, /usr/bin/time
 # (Debian: apt-get install -y aria2 transmission-cli mktorrent time).
 set -Eeuo pipefail
@@ -32,6 +34,7 @@ RUNS=${RUNS:-3}
 CLIENTS=${CLIENTS:-"aria2c transmission-cli shoal"}
 RUN_TIMEOUT=${RUN_TIMEOUT:-600}
 KEEP_WORK=${KEEP_WORK:-0}
+MAGNET=${MAGNET:-0}
 WORK=${WORK:-$(mktemp -d /tmp/shoal-bench.XXXXXX)}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
@@ -108,6 +111,12 @@ TORRENT=$WORK/bench.torrent
 mktorrent -l 20 -a "$ANNOUNCE" -o "$TORRENT" "$DATA" >"$WORK/mktorrent.log"
 INFOHASH=$(transmission-show "$TORRENT" | awk '$1 == "Hash:" {print $2}')
 [[ $INFOHASH =~ ^[0-9a-f]{40}$ ]] || die "cannot read the info-hash of $TORRENT"
+# SOURCE is what each client is given: the .torrent, or its magnet link.
+SOURCE=$TORRENT
+if [[ $MAGNET == 1 ]]; then
+	SOURCE="magnet:?xt=urn:btih:$INFOHASH&dn=bench.bin&tr=$(sed 's/:/%3A/g; s#/#%2F#g' <<<"$ANNOUNCE")"
+	log "clients get the magnet link $SOURCE"
+fi
 
 # scrape_complete prints the tracker's seeder count for the torrent.
 scrape_complete() {
@@ -172,14 +181,14 @@ client_cmd() {
 	case $name in
 	aria2c)
 		printf '%s\n' aria2c "${ARIA_COMMON[@]}" --seed-time=0 --interface=$ARIA_IP \
-			--bt-external-ip=$ARIA_IP --listen-port="$ARIA_PORT" -d "$dir" "$TORRENT"
+			--bt-external-ip=$ARIA_IP --listen-port="$ARIA_PORT" -d "$dir" "$SOURCE"
 		;;
 	transmission-cli)
 		printf '%s\n' transmission-cli -g "$cfg" -w "$dir" -p "$TR_PORT" -D -U \
-			-f "$WORK/DONE.sh" "$TORRENT"
+			-f "$WORK/DONE.sh" "$SOURCE"
 		;;
 	shoal)
-		printf '%s\n' "$WORK/shoal" download --dir "$dir" --listen-ip $SHOAL_IP "$TORRENT"
+		printf '%s\n' "$WORK/shoal" download --dir "$dir" --listen-ip $SHOAL_IP "$SOURCE"
 		;;
 	*) die "unknown client $name" ;;
 	esac
@@ -244,7 +253,9 @@ col() { awk -v c="$1" -v f="$2" '$1 == c && $3 != "failed" {print $f}' "$RESULTS
 
 REPORT=$WORK/results.md
 {
-	echo "## Download of $SIZE_MIB MiB from one aria2c seeder on loopback (median of $RUNS runs)"
+	how=""
+	[[ $MAGNET == 1 ]] && how=", from a magnet link"
+	echo "## Download of $SIZE_MIB MiB from one aria2c seeder on loopback$how (median of $RUNS runs)"
 	echo
 	echo "Machine: $(nproc) cores, $(uname -sr), $(date -u +%Y-%m-%d)."
 	echo
