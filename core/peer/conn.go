@@ -19,6 +19,7 @@ import (
 	"net"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shoal-bt/shoal/core/bandwidth"
@@ -134,10 +135,13 @@ type upload struct{ index, begin, length uint32 }
 
 // Conn is one established peer connection.
 type Conn struct {
-	nc       net.Conn
-	remote   wire.Handshake
-	addr     netip.AddrPort
-	cfg      Config
+	nc     net.Conn
+	remote wire.Handshake
+	addr   netip.AddrPort
+	cfg    Config
+	// pieceLen is Config.PieceLength, or what SetPieceLength set: read
+	// by the writer for each upload.
+	pieceLen atomic.Int64
 	down, up *bandwidth.Meter
 	// The reader's and the writer's token waits.
 	downWait, upWait *bandwidth.Waiter
@@ -172,7 +176,7 @@ func New(c net.Conn, remote wire.Handshake, cfg Config) *Conn {
 	}
 	cfg.setDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Conn{
+	conn := &Conn{
 		nc:       c,
 		remote:   remote,
 		addr:     addrPort(c.RemoteAddr()),
@@ -187,7 +191,14 @@ func New(c net.Conn, remote wire.Handshake, cfg Config) *Conn {
 		dead:     make(chan struct{}),
 		closed:   make(chan struct{}),
 	}
+	conn.pieceLen.Store(cfg.PieceLength)
+	return conn
 }
+
+// SetPieceLength sets the piece length uploads are read with, for a
+// connection made before the torrent's metadata was known (a magnet
+// link's): Config.PieceLength was 0 then. Safe to call at any time.
+func (c *Conn) SetPieceLength(n int64) { c.pieceLen.Store(n) }
 
 func addrPort(a net.Addr) netip.AddrPort {
 	if t, ok := a.(*net.TCPAddr); ok {

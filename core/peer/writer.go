@@ -154,7 +154,7 @@ func (w *writer) sleep(changed <-chan struct{}) error {
 func (w *writer) addBlock(u upload) error {
 	c := w.c
 	buf := w.getBuf(int(u.length))
-	off := int64(u.index)*c.cfg.PieceLength + int64(u.begin)
+	off := int64(u.index)*c.pieceLen.Load() + int64(u.begin)
 	if err := c.cfg.ReadBlock(buf, off); err != nil {
 		w.putBuf(buf)
 		return &ReadBlockError{Index: u.index, Begin: u.begin, Length: u.length, Err: err}

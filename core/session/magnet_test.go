@@ -75,7 +75,8 @@ func TestMagnetFromShoalSeed(t *testing.T) {
 	waitState(t, seeder, sid, StateSeeding, 20*time.Second)
 
 	state := t.TempDir()
-	l := newTestSession(t, Config{StateDir: state})
+	var rec logRecorder
+	l := newTestSession(t, Config{StateDir: state, Logger: rec.logger()})
 	dir := t.TempDir()
 	id, err := l.AddMagnet(magnetOf(mi, seeder.ListenAddr()), AddOptions{Dir: dir})
 	if err != nil {
@@ -90,6 +91,13 @@ func TestMagnetFromShoalSeed(t *testing.T) {
 		t.Errorf("done: %+v", done)
 	}
 	swarmtest.SameTree(t, filepath.Join(seedDir, "set"), filepath.Join(dir, "set"))
+	// The connection that brought the metadata brought the data too.
+	if n := rec.count("connections kept from the metadata fetch", attrHas("peers", "1")); n != 1 {
+		t.Errorf("%d records of the fetch's connection kept, want 1", n)
+	}
+	if n := rec.count("peer connected", nil); n != 0 {
+		t.Errorf("%d new connections after the metadata, want 0 (the fetch's is kept)", n)
+	}
 	hash := hex.EncodeToString(mi.InfoHash[:])
 	saved, err := metainfo.Load(filepath.Join(state, stateSubdir, hash+torrentExt))
 	if err != nil {

@@ -24,10 +24,12 @@ import (
 // info-hash. If it does not and one peer sent it all, that peer is banned;
 // if several did, nobody can be blamed yet: from then on each attempt
 // takes every piece from one peer ("solo"), so the next failure names its
-// sender. Then the run closes these connections (a
-// peer.Conn is bound to the torrent's size once made), records the
-// metainfo (magnet.go) and goes on as any run: check, then download, the
-// fetch's peers dialed again first.
+// sender. Then the run records the metainfo (magnet.go) and goes on as
+// any run: check, then download. The fetch's connections are kept: what
+// they said meanwhile (bitfield, haves, choke, interest) is recorded and
+// they become the run's peers once its check is done (metahandover.go).
+// Closing and redialing instead loses the peers that drop a reconnection
+// from the same address for a while (Transmission does, measured here).
 //
 // The run's actor does the fetch: r.fetch is set while it lasts, and the
 // actor's handlers pass it what comes (attach, peer events, ticks).
@@ -58,6 +60,8 @@ type metaPeer struct {
 	pending int   // our requests in flight to it
 	// backoff: not asked again before this (after a reject).
 	backoff time.Time
+	// What the peer said besides metadata, for the run (metahandover.go).
+	held heldState
 }
 
 // metaFetch is the state of one fetch, owned by the run's actor.
@@ -128,16 +132,19 @@ func (f *metaFetch) attach(c net.Conn, remote wire.Handshake, addr netip.AddrPor
 		r.addrDone(addr)
 		return
 	}
+	// Made before the torrent's size is known: no bitfield bound (checked
+	// by the run), and the piece length set when the run takes it over.
 	conn := peer.New(c, remote, peer.Config{
-		Events:     r.events,
-		ReadBlock:  func([]byte, int64) error { return ErrMetadataPending },
-		AllocBlock: r.s.blocks.get,
-		FreeBlock:  r.s.blocks.put,
-		DownLimit:  []*bandwidth.Limiter{r.t.down, r.s.down},
-		UpLimit:    []*bandwidth.Limiter{r.t.up, r.s.up},
-		Logger:     r.log,
+		Events:           r.events,
+		ReadBlock:        r.readBlock,
+		AllocBlock:       r.s.blocks.get,
+		FreeBlock:        r.s.blocks.put,
+		MaxQueuedUploads: maxPendingCap,
+		DownLimit:        []*bandwidth.Limiter{r.t.down, r.s.down},
+		UpLimit:          []*bandwidth.Limiter{r.t.up, r.s.up},
+		Logger:           r.log,
 	})
-	f.peers[conn] = &metaPeer{c: conn, addr: addr}
+	f.peers[conn] = &metaPeer{c: conn, addr: addr, held: heldState{peerChoking: true}}
 	r.s.peerOpened()
 	conn.Send(wire.AppendExtended(nil, extHandshakeID, r.extHandshake()))
 	conn.Start()
@@ -165,10 +172,19 @@ func (f *metaFetch) onEvent(ev peer.Event) {
 		f.drop(p, ev.Err)
 		return
 	}
-	if ev.Msg.KeepAlive || ev.Msg.ID != wire.Extended || len(ev.Msg.Payload) == 0 {
-		return // bitfields, haves, interest: the run learns them again
+	if ev.Msg.KeepAlive {
+		return
+	}
+	if ev.Msg.ID != wire.Extended {
+		if err := p.held.record(ev.Msg); err != nil {
+			f.drop(p, err)
+		}
+		return
 	}
 	payload := ev.Msg.Payload
+	if len(payload) == 0 {
+		return
+	}
 	var err error
 	switch payload[0] {
 	case extHandshakeID:
@@ -200,6 +216,7 @@ func (f *metaFetch) onHandshake(p *metaPeer, payload []byte) error {
 		return fmt.Errorf("metadata_size %d is over the %d-byte limit", h.MetadataSize, metainfo.MaxTorrentSize)
 	}
 	p.utID, p.size = uint8(id), h.MetadataSize
+	p.held.reqq = h.Reqq
 	f.fill(time.Now())
 	return nil
 }
@@ -427,16 +444,12 @@ func (f *metaFetch) tick(now time.Time) {
 	f.r.dialMore(now)
 }
 
-// closeAll ends every connection of the fetch; their dialed addresses are
-// tried again at once by the run.
+// closeAll ends every connection of the fetch (the run is ending).
 func (f *metaFetch) closeAll() {
-	for c, p := range f.peers {
+	for c := range f.peers {
 		c.Close()
 		delete(f.peers, c)
 		f.r.s.peerClosed()
-		if a := f.r.addrs[p.addr]; a != nil {
-			a.connected, a.failures, a.nextTry = false, 0, time.Time{}
-		}
 	}
 }
 
@@ -444,8 +457,9 @@ func (f *metaFetch) closeAll() {
 // torrent's storage, as a run with metainfo begins.
 func (r *run) finishFetch(mi *metainfo.Torrent) {
 	f := r.fetch
-	f.closeAll()
 	r.fetch = nil
+	f.hold()
+	r.kept = f
 	r.ready.Store(false)
 	if !r.t.setMeta(mi) {
 		mi = r.t.meta() // given meanwhile: the same info-hash

@@ -52,7 +52,11 @@ const (
 	banTrust       = -3
 	maxTrust       = 5                // good pieces earn at most this much credit
 	seedRetryDelay = 30 * time.Minute // a seed has nothing for a seed
-	extHandshakeID = 0
+	// metaTakerRetry: a peer that left after taking our metadata is
+	// dialed again this soon, at most maxQuickRetries times.
+	metaTakerRetry  = 2 * time.Second
+	maxQuickRetries = 3
+	extHandshakeID  = 0
 )
 
 func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
@@ -116,28 +120,8 @@ func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
 		UpLimit:   []*bandwidth.Limiter{r.t.up, r.s.up},
 		Logger:    r.log,
 	})
-	r.nextKey++
-	pc := &peerConn{
-		key:         r.nextKey,
-		c:           conn,
-		addr:        addr,
-		connectedAt: time.Now(),
-		amChoking:   true,
-		peerChoking: true,
-		has:         bitfield.New(r.info.NumPieces()),
-		maxPending:  minPending,
-		limit:       defaultReqq,
-		slowStart:   true,
-		extensions:  remote.Reserved[5]&0x10 != 0,
-		trust:       0,
-	}
-	r.peers[conn] = pc
-	r.byKey[pc.key] = pc
+	pc := r.addPeerConn(conn, addr, remote.Reserved[5]&0x10 != 0)
 	r.s.peerOpened()
-	r.picker.AddPeer(pc.key)
-	if a := r.addrs[addr]; a != nil {
-		a.connected = true
-	}
 	// The bitfield must be the first message after the handshake.
 	var msg []byte
 	if have := r.picker.Have(); have.Count() > 0 {
@@ -151,6 +135,32 @@ func (r *run) attach(c net.Conn, remote wire.Handshake, dialed netip.AddrPort) {
 	}
 	conn.Start()
 	r.log.Debug("peer connected", "addr", addr, "peers", len(r.peers))
+}
+
+// addPeerConn makes conn one of the run's peers (the caller has counted
+// it in Session.connected).
+func (r *run) addPeerConn(conn *peer.Conn, addr netip.AddrPort, extensions bool) *peerConn {
+	r.nextKey++
+	pc := &peerConn{
+		key:         r.nextKey,
+		c:           conn,
+		addr:        addr,
+		connectedAt: time.Now(),
+		amChoking:   true,
+		peerChoking: true,
+		has:         bitfield.New(r.info.NumPieces()),
+		maxPending:  minPending,
+		limit:       defaultReqq,
+		slowStart:   true,
+		extensions:  extensions,
+	}
+	r.peers[conn] = pc
+	r.byKey[pc.key] = pc
+	r.picker.AddPeer(pc.key)
+	if a := r.addrs[addr]; a != nil {
+		a.connected = true
+	}
+	return pc
 }
 
 func (r *run) dropPeer(pc *peerConn, why error) {
@@ -167,8 +177,16 @@ func (r *run) dropPeer(pc *peerConn, why error) {
 	if a := r.addrs[pc.addr]; a != nil {
 		a.connected = false
 		a.nextTry = time.Now().Add(30 * time.Second)
-		if errors.Is(why, errSeedToSeed) {
+		switch {
+		case errors.Is(why, errSeedToSeed):
 			a.nextTry = time.Now().Add(seedRetryDelay)
+		case pc.metaServed > 0 && a.quickRetries < maxQuickRetries:
+			// It came by magnet link, took our metadata and left: clients
+			// close to check their files (Transmission does), then want
+			// the data. Soon, but not at once: Transmission drops a
+			// reconnection from an address it has not let go yet.
+			a.quickRetries++
+			a.nextTry = time.Now().Add(metaTakerRetry)
 		}
 	}
 	// Its requests went back to the pool: let others take them.
@@ -255,6 +273,10 @@ func (r *run) dial(addr netip.AddrPort) {
 func (r *run) onPeerEvent(ev peer.Event) {
 	if r.fetch != nil {
 		r.fetch.onEvent(ev)
+		return
+	}
+	if r.kept != nil && r.kept.peers[ev.Conn] != nil {
+		r.kept.onHeldEvent(ev)
 		return
 	}
 	pc := r.peers[ev.Conn]

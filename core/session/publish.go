@@ -24,6 +24,9 @@ func (r *run) publish() {
 	if r.fetch != nil {
 		snap.Peers = len(r.fetch.peers)
 	}
+	if r.kept != nil {
+		snap.Peers += len(r.kept.peers)
+	}
 	for _, pc := range r.peers {
 		snap.UpRate += pc.c.Uploaded().Rate()
 		snap.Peers++

@@ -97,8 +97,12 @@ type run struct {
 
 	// Owned by the actor.
 	fetch       *metaFetch // the metadata phase (metafetch.go); nil after
+	kept        *metaFetch // its connections, until the check is done (metahandover.go)
 	initialHave *bitfield.Bitfield
 	store       *storage.Storage
+	// storeRef is store for the writers of connections made before it was
+	// opened (a magnet's: readBlock).
+	storeRef    atomic.Pointer[storage.Storage]
 	picker      *piece.Picker
 	choker      *choke.Choker
 	rnd         *rand.Rand
@@ -152,9 +156,10 @@ type run struct {
 }
 
 type addrInfo struct {
-	connected bool
-	failures  int
-	nextTry   time.Time
+	connected    bool
+	failures     int
+	nextTry      time.Time
+	quickRetries int // redials after metaTakerRetry (peers.go: dropPeer)
 }
 
 func newRun(t *torrent, have, check *bitfield.Bitfield) *run {
@@ -286,6 +291,7 @@ func (r *run) open() error {
 		return fmt.Errorf("open storage: %w", err)
 	}
 	r.store = st
+	r.storeRef.Store(st)
 	if r.dirInfo, err = os.Stat(st.Dir()); err != nil {
 		return fmt.Errorf("open storage: %w", err)
 	}
@@ -333,6 +339,7 @@ func (r *run) onVerified(v verifyResult) {
 		r.startAnnouncers() // a magnet's began with the fetch
 	}
 	r.maybeSave(time.Now())
+	r.adoptHeld()          // a magnet's connections from its fetch
 	r.dialMore(time.Now()) // peers offered while checking
 	r.publish()
 	r.s.emit(Event{Kind: EventStateChanged, Torrent: r.t.snapshot()})
@@ -413,6 +420,9 @@ func (r *run) shutdown(endState State) {
 	r.setReceiving(false)
 	if r.fetch != nil {
 		r.fetch.closeAll()
+	}
+	if r.kept != nil {
+		r.kept.closeAll()
 	}
 	for c, pc := range r.peers {
 		r.upClosed.Add(c.Uploaded().Total())

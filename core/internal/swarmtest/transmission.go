@@ -135,18 +135,21 @@ func (tr *Transmission) Add(torrentFile, downloadDir string) error {
 	if len(raw) > maxTorrentFile {
 		return fmt.Errorf("transmission add %s: %d bytes, over the %d limit", torrentFile, len(raw), maxTorrentFile)
 	}
+	return tr.torrentAdd(torrentFile, downloadDir, "metainfo", base64.StdEncoding.EncodeToString(raw))
+}
+
+// torrentAdd asks the daemon to add a torrent, given as key (metainfo:
+// the .torrent in base64; filename: a path, URL or magnet link), into
+// downloadDir, started. what names it in errors.
+func (tr *Transmission) torrentAdd(what, downloadDir, key, value string) error {
 	abs, err := filepath.Abs(downloadDir)
 	if err != nil {
-		return fmt.Errorf("transmission add: %w", err)
+		return fmt.Errorf("transmission add %s: %w", what, err)
 	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
-		return fmt.Errorf("transmission add: %w", err)
+		return fmt.Errorf("transmission add %s: %w", what, err)
 	}
-	args := map[string]any{
-		"metainfo":     base64.StdEncoding.EncodeToString(raw),
-		"download-dir": abs,
-		"paused":       false,
-	}
+	args := map[string]any{key: value, "download-dir": abs, "paused": false}
 	var res struct {
 		Added     *trTorrent `json:"torrent-added"`
 		Duplicate *trTorrent `json:"torrent-duplicate"`
@@ -154,10 +157,10 @@ func (tr *Transmission) Add(torrentFile, downloadDir string) error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := tr.rpc.call(ctx, "torrent-add", args, &res); err != nil {
-		return fmt.Errorf("transmission add %s: %w", torrentFile, err)
+		return fmt.Errorf("transmission add %s: %w", what, err)
 	}
 	if res.Added == nil && res.Duplicate == nil {
-		return fmt.Errorf("transmission add %s: no torrent in the answer", torrentFile)
+		return fmt.Errorf("transmission add %s: no torrent in the answer", what)
 	}
 	return nil
 }
