@@ -1,6 +1,7 @@
 package session
 
 import (
+	"io"
 	"net"
 	"net/netip"
 	"path/filepath"
@@ -24,10 +25,11 @@ const (
 	metaRejectAll                      // rejects every request
 	metaWrongSize                      // data messages with another total_size
 	metaLongPiece                      // a piece one byte too long
+	metaSilent                         // never sends an extension handshake
 )
 
 func (b metaBehaviour) String() string {
-	return [...]string{"liar", "huge", "reject-all", "wrong-size", "long-piece"}[b]
+	return [...]string{"liar", "huge", "reject-all", "wrong-size", "long-piece", "silent"}[b]
 }
 
 // fakeMetaPeer is a listening peer that offers ut_metadata for a torrent
@@ -43,6 +45,7 @@ type fakeMetaPeer struct {
 	changed bell
 	mu      sync.Mutex
 	reqs    int
+	ended   int // connections the session closed
 	conns   map[net.Conn]bool
 	closed  bool
 }
@@ -112,6 +115,15 @@ func (f *fakeMetaPeer) serve(c net.Conn) {
 		return
 	}
 	if _, err := wire.ReadPeerID(c); err != nil {
+		return
+	}
+	if f.behave == metaSilent {
+		c.SetDeadline(time.Time{})
+		io.Copy(io.Discard, c) // until the session hangs up
+		f.mu.Lock()
+		f.ended++
+		f.mu.Unlock()
+		f.changed.ring()
 		return
 	}
 	size := len(f.info)
@@ -333,4 +345,34 @@ func TestMagnetTakesMetadataFromTorrent(t *testing.T) {
 		t.Errorf("size %d, want %d", snap.Size, mi.Info.TotalLength)
 	}
 	swarmtest.SameTree(t, seedDir, dir)
+}
+
+// TestMagnetSilentPeerDropped: a connection that never offers metadata is
+// let go after the wait, freeing its slot.
+func TestMagnetSilentPeerDropped(t *testing.T) {
+	dir := t.TempDir()
+	swarmtest.RandomFiles(t, dir, map[string]int64{"s.bin": 40 << 10}, 3)
+	mi := makeTorrent(t, filepath.Join(dir, "s.bin"), nil, 16<<10)
+	silent := newFakeMetaPeer(t, mi, metaSilent, loopback())
+	l := newTestSession(t, Config{})
+	l.metaOfferWait = 1500 * time.Millisecond
+	id, err := l.AddMagnet(magnetOf(mi, silent.addr()), AddOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, l, id, StateMetadata, 5*time.Second)
+	start := time.Now()
+	if !waitFor(&silent.changed, fakeTimeout, func() bool {
+		silent.mu.Lock()
+		defer silent.mu.Unlock()
+		return silent.ended > 0
+	}) {
+		t.Fatal("the silent peer was never let go")
+	}
+	if took := time.Since(start); took < time.Second {
+		t.Errorf("let go after %v, before the %v wait", took, l.metaOfferWait)
+	}
+	if snap, _ := l.Torrent(id); snap.State != StateMetadata {
+		t.Errorf("state %s, want still fetching", snap.State)
+	}
 }

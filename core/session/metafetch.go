@@ -46,6 +46,9 @@ const (
 	// metaRejectBackoff: a peer that rejected a request is not asked again
 	// for this long.
 	metaRejectBackoff = 20 * time.Second
+	// metaOfferWait is how long a connection of the fetch may go without
+	// an extension handshake offering ut_metadata (Session.metaOfferWait).
+	metaOfferWait = 30 * time.Second
 	// metaLeft is the "left" announced before the size is known: trackers
 	// must not take us for a seed (some send seeds no seeds).
 	metaLeft = metainfo.BlockSize
@@ -55,9 +58,10 @@ const (
 type metaPeer struct {
 	c       *peer.Conn
 	addr    netip.AddrPort
-	utID    uint8 // the peer's id for ut_metadata; 0: not offered
-	size    int   // the metadata_size it announced
-	pending int   // our requests in flight to it
+	utID    uint8     // the peer's id for ut_metadata; 0: not offered
+	size    int       // the metadata_size it announced
+	pending int       // our requests in flight to it
+	since   time.Time // connected at
 	// backoff: not asked again before this (after a reject).
 	backoff time.Time
 	// What the peer said besides metadata, for the run (metahandover.go).
@@ -88,7 +92,10 @@ type metaFetch struct {
 	noMeta map[netip.AddrPort]bool
 }
 
-var errNoMetadataExt = errors.New("peer does not offer metadata (ut_metadata)")
+var (
+	errNoMetadataExt = errors.New("peer does not offer metadata (ut_metadata)")
+	errNoMetaOffer   = errors.New("no metadata offered in time")
+)
 
 // startFetch begins the metadata phase of a run without metainfo.
 func (r *run) startFetch() {
@@ -144,7 +151,7 @@ func (f *metaFetch) attach(c net.Conn, remote wire.Handshake, addr netip.AddrPor
 		UpLimit:          []*bandwidth.Limiter{r.t.up, r.s.up},
 		Logger:           r.log,
 	})
-	f.peers[conn] = &metaPeer{c: conn, addr: addr, held: heldState{peerChoking: true}}
+	f.peers[conn] = &metaPeer{c: conn, addr: addr, since: time.Now(), held: heldState{peerChoking: true}}
 	r.s.peerOpened()
 	conn.Send(wire.AppendExtended(nil, extHandshakeID, r.extHandshake()))
 	conn.Start()
@@ -439,6 +446,14 @@ func (f *metaFetch) tick(now time.Time) {
 	if mi := f.r.t.meta(); mi != nil {
 		f.r.finishFetch(mi)
 		return
+	}
+	for _, p := range f.peers {
+		// A peer that has not offered metadata by now holds a slot for
+		// nothing: its address is tried again once the metadata is known.
+		if p.utID == 0 && now.Sub(p.since) >= f.r.s.metaOfferWait {
+			f.noMeta[p.addr] = true
+			f.drop(p, errNoMetaOffer)
+		}
 	}
 	f.fill(now)
 	f.r.dialMore(now)

@@ -41,6 +41,9 @@ type Session struct {
 	// connected counts the peer connections of every torrent, against
 	// Config.MaxPeers (peercap.go).
 	connected atomic.Int64
+	// metaOfferWait is metaOfferWait, shorter in tests (set before any
+	// torrent runs).
+	metaOfferWait time.Duration
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -101,6 +104,8 @@ func New(cfg Config) (*Session, error) {
 		byHash:   map[[20]byte]*torrent{},
 		subs:     map[int]chan Event{},
 		q:        newScheduler(cfg.MaxActiveDownloads, cfg.MaxActiveSeeds),
+
+		metaOfferWait: metaOfferWait,
 	}
 	s.limits.set(cfg.SeedRatio, cfg.SeedTime)
 	if cfg.StateDir != "" {
