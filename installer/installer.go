@@ -20,6 +20,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Options say what to register and where. Zero values mean the running
@@ -80,6 +81,10 @@ func (r *Report) add(verb, target, detail string) {
 	r.Actions = append(r.Actions, Action{Verb: verb, Target: target, Detail: detail})
 }
 
+// lockWait bounds the wait for another install, uninstall or login-item
+// change of the same user (lockInstaller).
+const lockWait = 10 * time.Second
+
 // ErrNotInstalled is returned by Uninstall when there is nothing of
 // Shoal's to remove.
 var ErrNotInstalled = errors.New("shoal is not installed for this user")
@@ -92,6 +97,11 @@ func Install(ctx context.Context, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	unlock, err := lockInstaller(ctx, o.Getenv)
+	if err != nil {
+		return Report{}, err
+	}
+	defer unlock()
 	return install(ctx, o)
 }
 
@@ -102,6 +112,11 @@ func Uninstall(ctx context.Context, opts Options) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	unlock, err := lockInstaller(ctx, o.Getenv)
+	if err != nil {
+		return Report{}, err
+	}
+	defer unlock()
 	return uninstall(ctx, o)
 }
 
@@ -112,6 +127,11 @@ func SetAutostart(ctx context.Context, opts Options, on bool) (Report, error) {
 	if err != nil {
 		return Report{}, err
 	}
+	unlock, err := lockInstaller(ctx, o.Getenv)
+	if err != nil {
+		return Report{}, err
+	}
+	defer unlock()
 	return setAutostart(ctx, o, on)
 }
 

@@ -57,6 +57,7 @@ func newXDGTestEnv(t *testing.T) *xdgTestEnv {
 		"XDG_DATA_DIRS":   sysData,
 		"XDG_CONFIG_DIRS": sysConfig,
 		"PATH":            os.Getenv("PATH"),
+		"XDG_RUNTIME_DIR": filepath.Join(root, "run"),
 	}
 	return e
 }
