@@ -117,10 +117,10 @@ func (b *Beeep) Send(ctx context.Context, n Note) error {
 		b.cur = nil
 		stuck := f.stuck
 		b.mu.Unlock()
-		close(f.done)
 		if stuck {
 			b.log.Info("notification server answered again", "err", err)
 		}
+		close(f.done) // after the log: Wait means this call is all done
 		result <- err
 	}()
 	select {
