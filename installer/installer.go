@@ -93,11 +93,7 @@ var ErrNotInstalled = errors.New("shoal is not installed for this user")
 // links (and, with Options.Autostart, as a login item). Installing again
 // updates what is there (a moved binary, new icons).
 func Install(ctx context.Context, opts Options) (Report, error) {
-	o, err := opts.resolve()
-	if err != nil {
-		return Report{}, err
-	}
-	unlock, err := lockInstaller(ctx, o.Getenv)
+	o, unlock, err := opts.begin(ctx)
 	if err != nil {
 		return Report{}, err
 	}
@@ -108,11 +104,7 @@ func Install(ctx context.Context, opts Options) (Report, error) {
 // Uninstall removes what Install added and restores the handlers that
 // were the defaults before.
 func Uninstall(ctx context.Context, opts Options) (Report, error) {
-	o, err := opts.resolve()
-	if err != nil {
-		return Report{}, err
-	}
-	unlock, err := lockInstaller(ctx, o.Getenv)
+	o, unlock, err := opts.begin(ctx)
 	if err != nil {
 		return Report{}, err
 	}
@@ -123,11 +115,7 @@ func Uninstall(ctx context.Context, opts Options) (Report, error) {
 // SetAutostart registers (on) or removes (off) Shoal as a login item,
 // independently of the file handler.
 func SetAutostart(ctx context.Context, opts Options, on bool) (Report, error) {
-	o, err := opts.resolve()
-	if err != nil {
-		return Report{}, err
-	}
-	unlock, err := lockInstaller(ctx, o.Getenv)
+	o, unlock, err := opts.begin(ctx)
 	if err != nil {
 		return Report{}, err
 	}
@@ -142,6 +130,20 @@ func Autostart(opts Options) (bool, error) {
 		return false, err
 	}
 	return autostart(o)
+}
+
+// begin resolves the options and takes the user's installer lock, for a
+// change; unlock releases it.
+func (o Options) begin(ctx context.Context) (Options, func(), error) {
+	o, err := o.resolve()
+	if err != nil {
+		return o, nil, err
+	}
+	unlock, err := lockInstaller(ctx, o.Getenv)
+	if err != nil {
+		return o, nil, err
+	}
+	return o, unlock, nil
 }
 
 // resolve fills the defaults and checks the binary.
