@@ -13,6 +13,7 @@ import (
 
 	"github.com/shoal-bt/shoal/core/internal/swarmtest"
 	"github.com/shoal-bt/shoal/core/session"
+	"github.com/shoal-bt/shoal/core/tracker"
 )
 
 // Interop with real clients from Debian's packages, each on its own
@@ -74,12 +75,14 @@ func waitDone(t *testing.T, s *session.Session, id int, timeout time.Duration) {
 
 type interopSetup struct {
 	src, content, torrent string
+	announce              string          // the tracker's announce URL
+	srv                   *tracker.Server // the tracker
 }
 
 func newInteropSetup(t *testing.T, seed int64, without ...string) interopSetup {
 	t.Helper()
 	swarmtest.NeedBinaries(t, "mktorrent")
-	announce, _ := swarmtest.Tracker(t)
+	announce, srv := swarmtest.Tracker(t)
 	src := t.TempDir()
 	content := filepath.Join(src, "album")
 	files := maps.Clone(interopFiles)
@@ -87,7 +90,8 @@ func newInteropSetup(t *testing.T, seed int64, without ...string) interopSetup {
 		delete(files, name)
 	}
 	swarmtest.RandomFiles(t, content, files, seed)
-	return interopSetup{src: src, content: content, torrent: swarmtest.MakeTorrent(t, content, announce, 256<<10)}
+	return interopSetup{src: src, content: content, torrent: swarmtest.MakeTorrent(t, content, announce, 256<<10),
+		announce: announce, srv: srv}
 }
 
 func TestInteropShoalFromAria2(t *testing.T) {

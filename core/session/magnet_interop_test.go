@@ -2,7 +2,6 @@ package session_test
 
 import (
 	"context"
-	"maps"
 	"net/netip"
 	"path/filepath"
 	"strings"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/shoal-bt/shoal/core/internal/swarmtest"
 	"github.com/shoal-bt/shoal/core/session"
-	"github.com/shoal-bt/shoal/core/tracker"
 )
 
 // Magnet links (BEP 9) with real clients: Shoal fetches the info dict from
@@ -23,32 +21,16 @@ import (
 // magnetInteropBudget bounds each test, from its start to its last check.
 const magnetInteropBudget = 120 * time.Second
 
-// magnetSetup is an interop setup with its tracker and magnet link.
+// magnetSetup is an interop setup with its magnet link's info-hash.
 type magnetSetup struct {
 	interopSetup
-	announce string
-	srv      *tracker.Server
-	hash     string // hex info-hash
+	hash string // hex info-hash
 }
 
 func newMagnetSetup(t *testing.T, seed int64, without ...string) magnetSetup {
 	t.Helper()
-	swarmtest.NeedBinaries(t, "mktorrent")
-	announce, srv := swarmtest.Tracker(t)
-	src := t.TempDir()
-	content := filepath.Join(src, "album")
-	files := maps.Clone(interopFiles)
-	for _, name := range without {
-		delete(files, name)
-	}
-	swarmtest.RandomFiles(t, content, files, seed)
-	torrent := swarmtest.MakeTorrent(t, content, announce, 256<<10)
-	return magnetSetup{
-		interopSetup: interopSetup{src: src, content: content, torrent: torrent},
-		announce:     announce,
-		srv:          srv,
-		hash:         swarmtest.HexInfoHash(t, torrent),
-	}
+	st := newInteropSetup(t, seed, without...)
+	return magnetSetup{interopSetup: st, hash: swarmtest.HexInfoHash(t, st.torrent)}
 }
 
 // link is the torrent's magnet link: info-hash, dn=album and the tracker
